@@ -1,0 +1,619 @@
+import {
+  asyncScheduler,
+  from,
+  Subscriber,
+  TimeoutError,
+  type Observable,
+  type ObservableInput,
+} from 'rxjs';
+import { BufferOverflowError } from '../errors.js';
+import type { PoolEndReason, PoolProgress, PoolReport, Work } from '../types.js';
+import { AttemptContext } from './attemptContext.js';
+import { isPromiseLike } from './isPromiseLike.js';
+import { Job, JobStatus } from './job.js';
+import type { ResolvedOptions } from './options.js';
+import { ProgressView, type ProgressSource } from './progressView.js';
+import type { PullSource, PullTarget } from './pullSource.js';
+import { reportLost } from './reportLost.js';
+import { RingQueue } from './ringQueue.js';
+import { CallbackSubscriber } from './subscribers.js';
+
+/** Where the engine delivers results and its one terminal notification. @internal */
+export interface Sink<R> {
+  next(value: R): void;
+  error(error: unknown): void;
+  complete(): void;
+}
+
+/** How the engine connects to its source when it starts. @internal */
+export type SourceConnector<T> =
+  | { readonly kind: 'push'; readonly observable: Observable<T> }
+  | { readonly kind: 'pull'; readonly open: (target: PullTarget<T>) => PullSource };
+
+const enum State {
+  /** Taking items and starting work. */
+  Running,
+  /** `stop` fired: the source is released, nothing new starts, in-flight items finish. */
+  Stopping,
+  /** A fatal error with `halt: 'drain'`: as Stopping, then the error is delivered. */
+  Draining,
+  /** Finalized: the report went out and downstream heard the end (or had gone). */
+  Done,
+}
+
+/**
+ * The inner subscriber of one attempt whose work returned something other than a promise. It
+ * closes itself before telling the engine that the attempt ended, so an inner is always
+ * unsubscribed before the next item starts in its slot (as in `mergeMap`).
+ *
+ * @internal
+ */
+class AttemptSubscriber<T, R> extends Subscriber<R> {
+  constructor(
+    private readonly engine: PoolEngine<T, R>,
+    private readonly job: Job<T, R>,
+    private readonly context: AttemptContext,
+  ) {
+    super();
+  }
+
+  protected override _next(value: R): void {
+    this.engine.attemptValue(this.job, value);
+  }
+
+  protected override _error(error: unknown): void {
+    this.unsubscribe();
+    this.engine.attemptFailed(this.job, this.context, error);
+  }
+
+  protected override _complete(): void {
+    this.unsubscribe();
+    this.engine.attemptCompleted(this.job, this.context);
+  }
+}
+
+/**
+ * The state machine behind {@link pool} and {@link poolFrom}: one instance per subscription.
+ *
+ * The rules it keeps:
+ * - Never more than `concurrency` items running or waiting for a retry (`active`).
+ * - Never more than `concurrency + bufferSize` items taken from the source and not yet delivered
+ *   (`active + queue.length + held + backlog`); a pull source is pulled only below that bound.
+ * - A halt tears down in this order, in the same call stack as its cause: the source is released,
+ *   every in-flight attempt's signal is aborted and its inner unsubscribed, the queue becomes the
+ *   report's `unstarted`, `onFinalize` runs, and only then does downstream hear the error.
+ * - Every accepted item ends up in exactly one of the report's counts or lists.
+ * - Work is started from one loop (`pump`), never by recursion, so a million synchronous inners
+ *   cannot overflow the stack.
+ *
+ * @internal
+ */
+export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
+  private state = State.Running;
+  private readonly queue = new RingQueue<T>();
+  /** The acceptance index of each queued item, in step with `queue`. */
+  private readonly queueIndexes = new RingQueue<number>();
+  /** Items cleared from the queue by a stop or a drain; reported as `unstarted`. */
+  private unstarted: T[] = [];
+  /** Started jobs not yet delivered, oldest first (see {@link Job}). */
+  private first: Job<T, R> | undefined = undefined;
+  private last: Job<T, R> | undefined = undefined;
+  private readonly bound: number;
+  private isPumping = false;
+  private isSourceDone = false;
+  private pushSubscriber: Subscriber<T> | undefined = undefined;
+  private pullSource: PullSource | undefined = undefined;
+  private stopSubscriber: Subscriber<unknown> | undefined = undefined;
+  private haltError: unknown = undefined;
+  private readonly onOutsideAbort: (() => void) | undefined;
+  private progressView: ProgressView | undefined = undefined;
+
+  /** Items taken from the source, dropped ones included; the next item's index. */
+  accepted = 0;
+  active = 0;
+  succeeded = 0;
+  failed = 0;
+  retried = 0;
+  dropped = 0;
+  /** Completed items whose results `ordered` holds back. */
+  held = 0;
+  /** Results delivered to a for-await consumer and not yet taken by its loop. */
+  backlog = 0;
+
+  constructor(
+    private readonly work: Work<T, R>,
+    private readonly options: ResolvedOptions<T>,
+    private readonly sink: Sink<R>,
+    private readonly source: SourceConnector<T>,
+  ) {
+    this.bound = options.concurrency + options.bufferSize;
+    this.onOutsideAbort = options.signal === undefined ? undefined : () => this.abortFromOutside();
+  }
+
+  get queuedCount(): number {
+    return this.queue.length;
+  }
+
+  /** Connects the outside signal, the stop notifier and the source, in that order. */
+  start(): void {
+    const { signal, stop } = this.options;
+    if (signal !== undefined) {
+      // An already-aborted signal halts before anything is taken or started.
+      if (signal.aborted) return this.haltNow(signal.reason);
+      signal.addEventListener('abort', this.onOutsideAbort!);
+    }
+    if (stop !== undefined) {
+      this.stopSubscriber = new CallbackSubscriber(
+        () => this.stopGracefully(),
+        (error) => this.fatal(error),
+        () => undefined,
+      );
+      stop.subscribe(this.stopSubscriber);
+      // A notifier that emits at subscription stops the pool before it takes anything.
+      if (this.state !== State.Running) return;
+    }
+    if (this.source.kind === 'push') {
+      this.pushSubscriber = new CallbackSubscriber<T>(
+        (item) => this.acceptPushed(item),
+        (error) => {
+          this.isSourceDone = true;
+          this.fatal(error);
+        },
+        () => {
+          this.isSourceDone = true;
+          this.pump();
+        },
+      );
+      this.source.observable.subscribe(this.pushSubscriber);
+    } else {
+      try {
+        this.pullSource = this.source.open(this);
+      } catch (error) {
+        this.isSourceDone = true;
+        return this.fatal(error);
+      }
+      this.pump();
+    }
+  }
+
+  /** Downstream unsubscribed (or a for-await loop ended): tear down at once. */
+  unsubscribe(): void {
+    if (this.state === State.Done) return;
+    this.finalize('unsubscribed', undefined, undefined);
+  }
+
+  /** Starts queued items and pulls while there is room. The only place work starts from. */
+  pump(): void {
+    if (this.isPumping) return;
+    this.isPumping = true;
+    try {
+      while (this.state === State.Running) {
+        if (this.active < this.options.concurrency && this.queue.length > 0) {
+          this.startJob(this.queue.shift(), this.queueIndexes.shift());
+          this.progressed();
+        } else if (
+          this.pullSource !== undefined &&
+          !this.isSourceDone &&
+          !this.pullSource.isPending &&
+          this.active + this.queue.length + this.held + this.backlog < this.bound
+        ) {
+          this.pullSource.pull();
+        } else {
+          break;
+        }
+      }
+    } finally {
+      this.isPumping = false;
+    }
+    this.completeIfDone();
+  }
+
+  // ---- the source -------------------------------------------------------------------------
+
+  acceptPulled(item: T): void {
+    if (this.state !== State.Running) return;
+    const index = this.accepted++;
+    if (this.active < this.options.concurrency && this.queue.length === 0) {
+      this.startJob(item, index);
+    } else {
+      this.queue.push(item);
+      this.queueIndexes.push(index);
+    }
+    this.progressed();
+    this.pump();
+  }
+
+  pullCompleted(): void {
+    this.isSourceDone = true;
+    this.pump();
+  }
+
+  pullFailed(error: unknown): void {
+    this.isSourceDone = true;
+    this.fatal(error);
+  }
+
+  private acceptPushed(item: T): void {
+    if (this.state !== State.Running) return;
+    if (this.active + this.queue.length + this.held + this.backlog < this.bound) {
+      const index = this.accepted++;
+      if (this.active < this.options.concurrency && this.queue.length === 0) {
+        this.startJob(item, index);
+      } else {
+        this.queue.push(item);
+        this.queueIndexes.push(index);
+      }
+      this.progressed();
+      return;
+    }
+    // A push source cannot be paused: a full buffer overflows.
+    const { overflow, onDrop } = this.options;
+    if (overflow === 'error') {
+      return this.fatal(new BufferOverflowError(item, this.options.bufferSize));
+    }
+    this.accepted++;
+    let droppedItem = item;
+    if (overflow === 'drop-oldest' && this.queue.length > 0) {
+      droppedItem = this.queue.shift();
+      this.queueIndexes.shift();
+      // The arriving item is queued before `onDrop` runs, so a throwing `onDrop` loses nothing.
+      this.queue.push(item);
+      this.queueIndexes.push(this.accepted - 1);
+    }
+    this.dropped++;
+    if (onDrop !== undefined) this.callUser(onDrop, droppedItem);
+    this.progressed();
+  }
+
+  // ---- attempts ---------------------------------------------------------------------------
+
+  private startJob(item: T, index: number): void {
+    const job = new Job<T, R>(item, index);
+    if (this.last === undefined) this.first = job;
+    else {
+      this.last.next = job;
+      job.prev = this.last;
+    }
+    this.last = job;
+    this.active++;
+    this.startAttempt(job);
+  }
+
+  private startAttempt(job: Job<T, R>): void {
+    const context = new AttemptContext(job.index, ++job.attempt);
+    job.context = context;
+    job.status = JobStatus.Running;
+    const { timeout } = this.options;
+    if (timeout !== undefined) {
+      job.timer = asyncScheduler.schedule(() => this.attemptTimedOut(job, context), timeout);
+    }
+    let input: ObservableInput<R>;
+    try {
+      input = this.work(job.item, context);
+    } catch (error) {
+      return this.attemptFailed(job, context, error);
+    }
+    if (isPromiseLike<R>(input)) {
+      // Promises skip the Observable machinery: one `then` and two callbacks per attempt.
+      try {
+        input.then(
+          (value) => this.promiseSettled(job, context, value),
+          (error: unknown) => this.attemptFailed(job, context, error),
+        );
+      } catch (error) {
+        this.attemptFailed(job, context, error);
+      }
+      return;
+    }
+    let inner: Observable<R>;
+    try {
+      inner = from(input);
+    } catch (error) {
+      // Not an ObservableInput: that item's failure, like a synchronous throw.
+      return this.attemptFailed(job, context, error);
+    }
+    const subscriber = new AttemptSubscriber(this, job, context);
+    job.inner = subscriber;
+    inner.subscribe(subscriber);
+  }
+
+  private promiseSettled(job: Job<T, R>, context: AttemptContext, value: R): void {
+    if (job.context !== context || job.status !== JobStatus.Running) return;
+    this.attemptValue(job, value);
+    this.attemptCompleted(job, context);
+  }
+
+  /** @internal */
+  attemptValue(job: Job<T, R>, value: R): void {
+    // Nothing reaches downstream from an attempt the pool has let go of.
+    if (job.status !== JobStatus.Running) return;
+    if (this.options.ordered && job !== this.first) {
+      (job.held ??= []).push(value);
+    } else {
+      this.sink.next(value);
+    }
+  }
+
+  /** @internal */
+  attemptCompleted(job: Job<T, R>, context: AttemptContext): void {
+    if (job.context !== context || job.status !== JobStatus.Running) return;
+    this.endAttempt(job);
+    this.jobSucceeded(job);
+  }
+
+  /** @internal */
+  attemptFailed(job: Job<T, R>, context: AttemptContext, error: unknown): void {
+    if (job.context !== context || job.status !== JobStatus.Running) return;
+    this.endAttempt(job);
+    if (job.attempt <= this.options.retryCount) return this.retryLater(job, error);
+    this.jobFailed(job, error);
+  }
+
+  private attemptTimedOut(job: Job<T, R>, context: AttemptContext): void {
+    if (job.context !== context || job.status !== JobStatus.Running) return;
+    job.timer = undefined;
+    const error = new TimeoutError();
+    context.abort(error);
+    job.inner?.unsubscribe();
+    job.inner = undefined;
+    this.attemptFailed(job, context, error);
+  }
+
+  private endAttempt(job: Job<T, R>): void {
+    job.inner = undefined;
+    if (job.timer !== undefined) {
+      job.timer.unsubscribe();
+      job.timer = undefined;
+    }
+  }
+
+  /** The item keeps its worker slot while it waits; the wait runs on RxJS's async scheduler. */
+  private retryLater(job: Job<T, R>, error: unknown): void {
+    job.status = JobStatus.Waiting;
+    const { retryDelay } = this.options;
+    if (retryDelay === undefined) return this.retryNow(job);
+    if (typeof retryDelay === 'number') {
+      job.timer = asyncScheduler.schedule(() => this.retryNow(job), retryDelay);
+      return;
+    }
+    let notifier: Observable<unknown>;
+    try {
+      notifier = from(retryDelay(error, job.attempt) as ObservableInput<unknown>);
+    } catch (thrown) {
+      return this.jobFailed(job, thrown);
+    }
+    const subscriber = new CallbackSubscriber<unknown>(
+      () => {
+        subscriber.unsubscribe();
+        this.retryNow(job);
+      },
+      (notifierError) => {
+        if (this.waitEnded(job)) this.jobFailed(job, notifierError);
+      },
+      () => {
+        // As with RxJS's `retry`: a notifier that completes without emitting completes the item.
+        if (this.waitEnded(job)) this.jobSucceeded(job);
+      },
+    );
+    job.timer = subscriber;
+    notifier.subscribe(subscriber);
+  }
+
+  private waitEnded(job: Job<T, R>): boolean {
+    if (job.status !== JobStatus.Waiting) return false;
+    job.timer = undefined;
+    return true;
+  }
+
+  private retryNow(job: Job<T, R>): void {
+    if (!this.waitEnded(job)) return;
+    this.retried++;
+    this.startAttempt(job);
+    this.progressed();
+  }
+
+  private jobSucceeded(job: Job<T, R>): void {
+    this.active--;
+    if (this.options.ordered && job !== this.first) {
+      job.status = JobStatus.Held;
+      this.held++;
+    } else {
+      job.status = JobStatus.Done;
+      this.succeeded++;
+      this.unlink(job);
+      if (this.options.ordered) this.flushOrdered();
+    }
+    this.progressed();
+    this.pump();
+  }
+
+  private jobFailed(job: Job<T, R>, error: unknown): void {
+    this.active--;
+    this.failed++;
+    job.status = JobStatus.Failed;
+    // With `ordered`, a failed item waits in line to flush the results it emitted before failing.
+    if (!this.options.ordered || job === this.first) {
+      this.unlink(job);
+      if (this.options.ordered) this.flushOrdered();
+    }
+    const { onFailure, tolerate } = this.options;
+    if (onFailure !== undefined) this.callUser(onFailure, error, job.item);
+    const canHalt = this.state === State.Running || this.state === State.Stopping;
+    if (canHalt && this.failed > tolerate) return this.fatal(error);
+    this.progressed();
+    this.pump();
+  }
+
+  /** Delivers what `ordered` held back, from the head of the line up to the first unfinished item. */
+  private flushOrdered(): void {
+    let job = this.first;
+    while (job !== undefined) {
+      const results = job.held;
+      if (results !== undefined) {
+        job.held = undefined;
+        // Downstream may unsubscribe while hearing any of these: the job is then abandoned.
+        for (let i = 0; i < results.length && job.status !== JobStatus.Abandoned; i++) {
+          this.sink.next(results[i]!);
+        }
+      }
+      if (job.status === JobStatus.Held) {
+        this.held--;
+        this.succeeded++;
+        job.status = JobStatus.Done;
+      } else if (job.status !== JobStatus.Failed) {
+        return; // still running: from now on it emits directly
+      }
+      this.unlink(job);
+      job = this.first;
+    }
+  }
+
+  private unlink(job: Job<T, R>): void {
+    if (job.prev === undefined) this.first = job.next;
+    else job.prev.next = job.next;
+    if (job.next === undefined) this.last = job.prev;
+    else job.next.prev = job.prev;
+    job.prev = job.next = undefined;
+  }
+
+  // ---- ends -------------------------------------------------------------------------------
+
+  /** A failure past `tolerate`, a source error, an overflow, a throwing callback. */
+  private fatal(error: unknown): void {
+    if (this.state === State.Running || this.state === State.Stopping) {
+      if (this.options.halt === 'drain') return this.beginDrain(error);
+      return this.haltNow(error);
+    }
+    // Draining already: the first fatal error is the one delivered. Done: nothing to do.
+  }
+
+  private haltNow(error: unknown): void {
+    if (this.state === State.Done) return;
+    // While draining, the first fatal error stays the one delivered.
+    if (this.state !== State.Draining) this.haltError = error;
+    this.finalize('error', this.haltError, error);
+  }
+
+  private abortFromOutside(): void {
+    this.haltNow(this.options.signal!.reason);
+  }
+
+  /** Stops taking and starting; in-flight items finish, then `finishDrained` ends the run. */
+  private beginDrain(error: unknown): void {
+    this.haltError = error;
+    this.state = State.Draining;
+    this.windDown(error);
+  }
+
+  private stopGracefully(): void {
+    if (this.state !== State.Running) return;
+    this.state = State.Stopping;
+    this.windDown(undefined);
+  }
+
+  private windDown(error: unknown): void {
+    this.releaseSource(error);
+    this.stopSubscriber?.unsubscribe();
+    this.unstarted = this.queue.drain();
+    this.queueIndexes.drain();
+    this.progressed();
+    this.pump();
+  }
+
+  /** Ends the run once the source is done (or released) and nothing is queued, running or held. */
+  private completeIfDone(): void {
+    if (this.state === State.Done) return;
+    if (this.state === State.Running && !this.isSourceDone) return;
+    if (this.active > 0 || this.queue.length > 0 || this.held > 0) return;
+    if (this.state === State.Draining) this.finalize('error', this.haltError, undefined);
+    else
+      this.finalize(this.state === State.Stopping ? 'stopped' : 'complete', undefined, undefined);
+  }
+
+  private releaseSource(error: unknown): void {
+    if (this.pushSubscriber !== undefined) this.pushSubscriber.unsubscribe();
+    else this.pullSource?.release(error);
+  }
+
+  /**
+   * The one way a run ends. The order is the contract: the source is released, in-flight work is
+   * aborted, the report is built and handed to `onFinalize`, and only then does downstream hear.
+   *
+   * @param abortReason - the `reason` in-flight signals are aborted with (`undefined`: AbortError).
+   */
+  private finalize(reason: PoolEndReason, error: unknown, abortReason: unknown): void {
+    this.state = State.Done;
+    this.releaseSource(reason === 'error' ? error : undefined);
+    this.stopSubscriber?.unsubscribe();
+    if (this.onOutsideAbort !== undefined) {
+      this.options.signal!.removeEventListener('abort', this.onOutsideAbort);
+    }
+    // Every job is let go of before any signal fires, so an abort listener that ends some work
+    // synchronously cannot emit, count or unlink anything.
+    const abandoned: Job<T, R>[] = [];
+    const wasRunning: boolean[] = [];
+    for (let job = this.first; job !== undefined; job = job.next) {
+      if (job.status === JobStatus.Failed) continue;
+      wasRunning.push(job.status === JobStatus.Running);
+      job.status = JobStatus.Abandoned;
+      abandoned.push(job);
+    }
+    this.first = this.last = undefined;
+    const unfinished: T[] = [];
+    for (let i = 0; i < abandoned.length; i++) {
+      const job = abandoned[i]!;
+      if (wasRunning[i]) job.context!.abort(abortReason);
+      job.inner?.unsubscribe();
+      job.timer?.unsubscribe();
+      job.inner = job.timer = undefined;
+      job.held = undefined;
+      unfinished.push(job.item);
+    }
+    const report: PoolReport<T> = {
+      reason,
+      ...(reason === 'error' ? { error } : {}),
+      accepted: this.accepted,
+      succeeded: this.succeeded,
+      failed: this.failed,
+      dropped: this.dropped,
+      retried: this.retried,
+      unstarted: this.unstarted.concat(this.queue.drain()),
+      unfinished,
+    };
+    this.queueIndexes.drain();
+    this.unstarted = [];
+    let endError = error;
+    const { onFinalize } = this.options;
+    if (onFinalize !== undefined) {
+      try {
+        onFinalize(report);
+      } catch (thrown) {
+        // A throwing onFinalize turns a clean end into an error; during an error the original wins.
+        if (reason === 'complete' || reason === 'stopped') {
+          reason = 'error';
+          endError = thrown;
+        } else reportLost(thrown);
+      }
+    }
+    if (reason === 'error') this.sink.error(endError);
+    else if (reason !== 'unsubscribed') this.sink.complete();
+  }
+
+  // ---- user callbacks ---------------------------------------------------------------------
+
+  /** Runs an option's callback; if it throws, the pool halts with that error. */
+  private callUser<A, B>(callback: (a: A, b: B) => void, a: A, b?: B): void {
+    try {
+      callback(a, b as B);
+    } catch (error) {
+      this.fatal(error);
+    }
+  }
+
+  private progressed(): void {
+    const { onProgress } = this.options;
+    if (onProgress === undefined || this.state === State.Done) return;
+    this.progressView ??= new ProgressView(this);
+    this.callUser<Readonly<PoolProgress>, undefined>(onProgress, this.progressView);
+  }
+}

@@ -1,0 +1,151 @@
+import type { ObservableInput } from 'rxjs';
+
+/**
+ * What the pool hands to {@link Work} with each item.
+ *
+ * @see {@link Work}
+ */
+export interface WorkContext {
+  /** The 0-based order in which the pool accepted the item (dropped items take an index too). */
+  readonly index: number;
+  /** 1 for the first attempt, 2 for the first retry, and so on. */
+  readonly attempt: number;
+  /**
+   * Fires only when the pool abandons this attempt while its work is still running: a halt, an
+   * unsubscribe, an outside `signal`, or this attempt's `timeout` (then its `reason` is RxJS's
+   * `TimeoutError`). It never fires for an attempt whose work already completed or failed.
+   * Created on first read, so work that ignores it pays nothing for it.
+   */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * The work the pool runs for each item. It may return any `ObservableInput`: an Observable, a
+ * Promise, an array, an iterable or an async iterable. A synchronous throw, or a return value that
+ * is not an `ObservableInput`, is that item's failure.
+ *
+ * @typeParam T - the items.
+ * @typeParam R - the results.
+ */
+export type Work<T, R> = (item: T, context: WorkContext) => ObservableInput<R>;
+
+/** Why a pool's run ended: the `reason` of its {@link PoolReport}. */
+export type PoolEndReason = 'complete' | 'error' | 'unsubscribed' | 'stopped';
+
+/** What a full bounded buffer does with a push source's arriving item. */
+export type OverflowStrategy = 'error' | 'drop-newest' | 'drop-oldest';
+
+/** What a halt does to work already running. */
+export type HaltStrategy = 'abort' | 'drain';
+
+/** How the pool retries an item's failed attempt: the same shape as RxJS's `retry` config. */
+export interface PoolRetryConfig {
+  /** How many times an item is retried after its first attempt fails. */
+  count: number;
+  /**
+   * The wait before each retry: milliseconds, or a function that returns a notifier. The retry
+   * starts when the notifier first emits; a notifier that errors fails the item with that error; a
+   * notifier that completes without emitting ends the retries and the item completes without error,
+   * exactly as it does with RxJS's `retry`.
+   */
+  delay?: number | ((error: unknown, retryCount: number) => ObservableInput<unknown>);
+}
+
+/**
+ * The pool's counters, as {@link PoolOptions.onProgress} sees them. The same read-only view is
+ * handed over on every call: read it, do not keep it.
+ */
+export interface PoolProgress {
+  /** Items the pool has taken from its source (dropped items included). */
+  readonly accepted: number;
+  /** Accepted items waiting for a free worker. */
+  readonly queued: number;
+  /** Items whose work is running or waiting for a retry. */
+  readonly active: number;
+  /** Items whose work completed and whose results all reached downstream. */
+  readonly succeeded: number;
+  /** Items whose work failed after their retries. */
+  readonly failed: number;
+  /** Retry attempts made (an item retried twice counts 2). */
+  readonly retried: number;
+  /** Items dropped by the `overflow` strategy. */
+  readonly dropped: number;
+}
+
+/**
+ * What {@link PoolOptions.onFinalize} receives, exactly once per subscription. It accounts for every
+ * accepted item: `accepted === succeeded + failed + dropped + unstarted.length + unfinished.length`.
+ */
+export interface PoolReport<T> {
+  /**
+   * `'complete'`: the source completed and every item finished. `'error'`: the pool halted (a
+   * failure past `tolerate`, a source error, a buffer overflow, the outside `signal`).
+   * `'unsubscribed'`: downstream unsubscribed first. `'stopped'`: the `stop` notifier emitted and
+   * the in-flight items finished.
+   */
+  reason: PoolEndReason;
+  /** The error that downstream received; present only when `reason` is `'error'`. */
+  error?: unknown;
+  /** Items the pool took from its source, dropped items included. */
+  accepted: number;
+  /** Items whose work completed and whose results all reached downstream. */
+  succeeded: number;
+  /** Items whose work failed after their retries (tolerated ones included). */
+  failed: number;
+  /** Items dropped by the `overflow` strategy. */
+  dropped: number;
+  /** Retry attempts made (an item retried twice counts 2). */
+  retried: number;
+  /** Accepted items that never started, in acceptance order. */
+  unstarted: T[];
+  /** Started items whose results did not all reach downstream (aborted in flight, or held back by `ordered`), in acceptance order. */
+  unfinished: T[];
+}
+
+/**
+ * Options of {@link pool} and {@link poolFrom}. Every option is checked when the operator is
+ * created; a bad value throws a `TypeError` or `RangeError` naming the option and the value.
+ */
+export interface PoolOptions<T> {
+  /** How many items may be worked on at once: an integer from 1 and up, or `Infinity`. Required. */
+  concurrency: number;
+  /**
+   * How many accepted items may wait for a free worker: an integer from 0 and up, or `Infinity`.
+   * Default: `Infinity` for push sources (as `mergeMap`), `0` for the pull sources of `poolFrom`.
+   */
+  bufferSize?: number;
+  /**
+   * What a full buffer does with a push source's arriving item. `'error'` (default) halts the pool
+   * with a `BufferOverflowError`; `'drop-newest'` drops the arriving item; `'drop-oldest'` drops
+   * the oldest waiting item. Pull sources never overflow.
+   */
+  overflow?: OverflowStrategy;
+  /** Called with each item the `overflow` strategy drops. */
+  onDrop?: (item: T) => void;
+  /** Called exactly once per subscription, after teardown and before downstream hears the end. */
+  onFinalize?: (report: PoolReport<T>) => void;
+  /**
+   * How many item failures the pool absorbs before it halts: an integer from 0 and up, or
+   * `Infinity`. Default `0`. A tolerated failure emits nothing downstream.
+   */
+  tolerate?: number;
+  /** Called once for every item that failed after its retries, tolerated or not, in the order they failed. */
+  onFailure?: (error: unknown, item: T) => void;
+  /**
+   * What a halt does to work already running. `'abort'` (default) aborts it at once; `'drain'`
+   * starts nothing new, lets in-flight items finish and emit, then delivers the first fatal error.
+   */
+  halt?: HaltStrategy;
+  /** Per-item retries: a count, or RxJS's `retry` config shape. Default: no retries. */
+  retry?: number | PoolRetryConfig;
+  /** Milliseconds each attempt may take (a number greater than 0); on expiry it fails with RxJS's `TimeoutError`. */
+  timeout?: number;
+  /** Deliver results in acceptance order while work still runs concurrently. Default `false`. */
+  ordered?: boolean;
+  /** A graceful stop: when it emits, the pool takes nothing more, lets in-flight items finish, then completes. */
+  stop?: ObservableInput<unknown>;
+  /** Hard cancellation from outside: when it aborts, the pool halts as with `'abort'` and errors with `signal.reason`. */
+  signal?: AbortSignal;
+  /** Called after each change of the pool's counters, with the same read-only view each time. */
+  onProgress?: (progress: Readonly<PoolProgress>) => void;
+}
