@@ -1,4 +1,7 @@
+import { take } from 'rxjs';
 import { channel, ChannelClosedError } from '../src/channel';
+import { poolFrom } from '../src/poolFrom';
+import type { PoolReport } from '../src/types';
 
 const haltCause = Symbol.for('rxjs-pool.haltCause');
 
@@ -271,3 +274,237 @@ describe('channel', () => {
     });
   });
 });
+
+/** A piece of work that ends when the test says so: one "500 ms" step of the seed program. */
+interface Running {
+  readonly request: number;
+  readonly resolve: (value: number) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** Lets every promise reaction and pending I/O callback run. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+interface SeedScenario {
+  requests: number;
+  healthy: number;
+  bufferSize: number;
+  concurrency: number;
+}
+
+interface SeedOutcome {
+  producer: { state: 'pending' | 'resolved' | 'rejected'; error?: unknown };
+  putsTaken: number;
+  poolEnded: boolean;
+  poolError: unknown;
+  report: PoolReport<number> | undefined;
+  steps: number;
+}
+
+/**
+ * The seed program rewritten with a channel: a producer `for (const r of requests) await
+ * ch.put(r)`, a pool of `concurrency` workers with a `bufferSize` queue, requests above `healthy`
+ * fail. Time is a sequence of steps: in each one, every work that was running at its start ends
+ * (in start order), as with the seed's 500 ms sleeps.
+ */
+async function runSeedWithChannel(scenario: SeedScenario): Promise<SeedOutcome> {
+  const { requests, healthy, bufferSize, concurrency } = scenario;
+  const ch = channel<number>();
+  const running: Running[] = [];
+  const outcome: SeedOutcome = {
+    producer: { state: 'pending' },
+    putsTaken: 0,
+    poolEnded: false,
+    poolError: undefined,
+    report: undefined,
+    steps: 0,
+  };
+  poolFrom(
+    ch,
+    (request: number) =>
+      new Promise<number>((resolve, reject) => running.push({ request, resolve, reject })),
+    { concurrency, bufferSize, onFinalize: (report) => (outcome.report = report) },
+  ).subscribe({
+    error: (error: unknown) => {
+      outcome.poolEnded = true;
+      outcome.poolError = error;
+    },
+    complete: () => (outcome.poolEnded = true),
+  });
+  outcome.producer = track(
+    (async () => {
+      for (let r = 0; r < requests; r++) {
+        await ch.put(r);
+        outcome.putsTaken++;
+      }
+      ch.close();
+    })(),
+  );
+  await settle();
+  // Enough steps for every request to run one after the other, and then some.
+  for (let step = 0; step < requests + 3; step++) {
+    if (outcome.poolEnded && outcome.producer.state !== 'pending') break;
+    outcome.steps++;
+    for (const work of running.splice(0)) {
+      if (work.request > healthy) {
+        work.reject(new Error(`Breaking thing in make requests with request=${work.request}`));
+      } else {
+        work.resolve(work.request);
+      }
+    }
+    await settle();
+  }
+  return outcome;
+}
+
+const grid: SeedScenario[] = [];
+for (const requests of [0, 1, 5, 12, 30]) {
+  for (const healthy of [-1, 0, 3, 10, 100]) {
+    for (const bufferSize of [0, 1, 19, Infinity]) {
+      for (const concurrency of [1, 2, 3, Infinity]) {
+        grid.push({ requests, healthy, bufferSize, concurrency });
+      }
+    }
+  }
+}
+
+describe('the seed program with a channel', () => {
+  it.each(grid)(
+    'ends the producer loop: requests $requests, healthy $healthy, bufferSize $bufferSize, concurrency $concurrency',
+    async (scenario) => {
+      const outcome = await runSeedWithChannel(scenario);
+      const failing = scenario.requests > scenario.healthy + 1;
+
+      expect(outcome.producer.state).not.toBe('pending');
+      expect(outcome.poolEnded).toBe(true);
+      if (failing) {
+        expect(outcome.poolError).toBeInstanceOf(Error);
+        expect((outcome.poolError as Error).message).toMatch(
+          new RegExp(`request=${scenario.healthy + 1}$`),
+        );
+      } else {
+        expect(outcome.poolError).toBeUndefined();
+        expect(outcome.producer.state).toBe('resolved');
+      }
+      if (outcome.producer.state === 'rejected') {
+        expect(outcome.producer.error).toBeInstanceOf(ChannelClosedError);
+        expect((outcome.producer.error as Error).cause).toBe(outcome.poolError);
+      }
+    },
+  );
+
+  it.each(grid)(
+    'accounts for every put: requests $requests, healthy $healthy, bufferSize $bufferSize, concurrency $concurrency',
+    async (scenario) => {
+      const outcome = await runSeedWithChannel(scenario);
+      const report = outcome.report!;
+
+      expect(report.accepted).toBe(outcome.putsTaken);
+      expect(
+        report.succeeded + report.failed + report.unstarted.length + report.unfinished.length,
+      ).toBe(report.accepted);
+      expect(report.succeeded).toBe(Math.min(scenario.requests, scenario.healthy + 1));
+      // The producer stops at its first refused put; every request before it was taken.
+      const refused = outcome.producer.state === 'rejected' ? 1 : 0;
+      expect(outcome.putsTaken + refused).toBeLessThanOrEqual(scenario.requests);
+    },
+  );
+
+  it('matches the seed run: 30 requests, 10 healthy, bufferSize 19, concurrency 3', async () => {
+    const outcome = await runSeedWithChannel({
+      requests: 30,
+      healthy: 10,
+      bufferSize: 19,
+      concurrency: 3,
+    });
+    const report = outcome.report!;
+
+    // As in the seed's output, the queue never fills up: the producer gets all 30 in and ends.
+    expect(outcome.producer.state).toBe('resolved');
+    expect(report).toMatchObject({ reason: 'error', accepted: 30, succeeded: 11, failed: 1 });
+    expect(report.unfinished).toEqual([12, 13]);
+    expect(report.unstarted).toEqual(range(14, 30));
+  });
+
+  it('refuses the producer at the bound when the pool halts early: 30 requests, none healthy', async () => {
+    const outcome = await runSeedWithChannel({
+      requests: 30,
+      healthy: -1,
+      bufferSize: 19,
+      concurrency: 3,
+    });
+
+    expect(outcome.producer.state).toBe('rejected');
+    // 3 running + 19 waiting were taken; the 23rd put waited and was refused.
+    expect(outcome.putsTaken).toBe(22);
+    expect((outcome.producer.error as ChannelClosedError).item).toBe(22);
+    expect(outcome.report).toMatchObject({ accepted: 22, failed: 1, unfinished: [1, 2] });
+  });
+
+  it('refuses the pending put without a cause when the consumer unsubscribes', async () => {
+    const ch = channel<number>();
+    const got: number[] = [];
+    poolFrom(ch, async (n: number) => n, { concurrency: 1 })
+      .pipe(take(2))
+      .subscribe((n) => got.push(n));
+    const producer = track(
+      (async () => {
+        for (let r = 0; ; r++) await ch.put(r);
+      })(),
+    );
+    for (let i = 0; i < 20 && producer.state === 'pending'; i++) await settle();
+    expect(got).toEqual([0, 1]);
+    expect(producer.state).toBe('rejected');
+    expect(producer.error).toBeInstanceOf(ChannelClosedError);
+    expect((producer.error as Error).cause).toBeUndefined();
+  });
+
+  it('completes the pool after the items put before close()', async () => {
+    const ch = channel<number>();
+    const got: number[] = [];
+    let report: PoolReport<number> | undefined;
+    const done = new Promise<void>((resolve) =>
+      poolFrom(ch, async (n: number) => n * 10, {
+        concurrency: 2,
+        onFinalize: (r) => (report = r),
+      }).subscribe({ next: (n) => got.push(n), complete: resolve }),
+    );
+    const puts = [ch.put(1), ch.put(2), ch.put(3)];
+    ch.close();
+    await Promise.all(puts);
+    await done;
+    expect(got.sort()).toEqual([10, 20, 30]);
+    expect(report).toMatchObject({ reason: 'complete', accepted: 3, succeeded: 3 });
+  });
+
+  it('refuses the pending put without a cause when the pool stops', async () => {
+    const ch = channel<number>();
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    let report: PoolReport<number> | undefined;
+    poolFrom(ch, async (n: number) => n, {
+      concurrency: 1,
+      stop: stopped,
+      onFinalize: (r) => (report = r),
+    }).subscribe();
+    const producer = track(
+      (async () => {
+        for (let r = 0; ; r++) {
+          await ch.put(r);
+          if (r === 3) stop();
+        }
+      })(),
+    );
+    for (let i = 0; i < 20 && producer.state === 'pending'; i++) await settle();
+    expect(producer.state).toBe('rejected');
+    expect((producer.error as Error).cause).toBeUndefined();
+    await settle();
+    expect(report?.reason).toBe('stopped');
+  });
+});
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+}
