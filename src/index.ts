@@ -7,6 +7,8 @@
 export { pool } from './pool.js';
 export { poolFrom } from './poolFrom.js';
 export { BufferOverflowError } from './errors.js';
+export { channel, ChannelClosedError } from './channel.js';
+export type { Channel } from './channel.js';
 export type {
   HaltStrategy,
   OverflowStrategy,
