@@ -1,4 +1,5 @@
-import { TestScheduler, type RunHelpers } from 'rxjs/testing';
+import type { Observable } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
 import type { PoolReport } from '../../src/index.js';
 
 /**
@@ -56,4 +57,4 @@ export function reportCollector<T>(): {
 }
 
 /** A cold test observable of strings, as `cold(...)` returns it inside `TestScheduler.run`. */
-export type Cold = ReturnType<RunHelpers['cold']>;
+export type Cold = Observable<string> & { readonly subscriptions: SubscriptionRecord[] };
