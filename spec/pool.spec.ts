@@ -11,6 +11,7 @@ import {
   of,
   range,
   take,
+  tap,
   throwError,
   toArray,
 } from 'rxjs';
@@ -745,6 +746,39 @@ describe('pool', () => {
         expect(signals[item].reason).toBeInstanceOf(DOMException);
         expect((signals[item].reason as DOMException).name).toBe('AbortError');
       }
+    });
+
+    /** range(0, 100) and of(x) work: everything synchronous, inside the subscribe call. */
+    function syncTakeThree(): { emitted: number; workCalls: number; report: PoolReport<number> } {
+      let emitted = 0;
+      let workCalls = 0;
+      const sink = reportSink<number>();
+      range(0, 100)
+        .pipe(
+          tap(() => void emitted++),
+          pool(
+            (x: number) => {
+              workCalls++;
+              return of(x);
+            },
+            { concurrency: 1, onFinalize: sink.onFinalize },
+          ),
+          take(3),
+        )
+        .subscribe();
+      expect(sink.list).toHaveLength(1);
+      return { emitted, workCalls, report: sink.list[0] };
+    }
+
+    it('starts no more work once a synchronous take(3) has unsubscribed during subscribe', () => {
+      const { emitted, workCalls } = syncTakeThree();
+      expect(workCalls).toBe(3);
+      expect(emitted).toBe(3);
+    });
+
+    it("reports reason 'unsubscribed' when a synchronous take(3) unsubscribes during subscribe", () => {
+      const { report } = syncTakeThree();
+      expect(report).toMatchObject({ reason: 'unsubscribed', accepted: 3, succeeded: 3 });
     });
 
     it('releases the source, then aborts and unsubscribes in-flight inners, then runs onFinalize', () => {
