@@ -1,0 +1,267 @@
+import { tap } from 'rxjs';
+import { BufferOverflowError, pool, poolFrom } from '../../src/index.js';
+import { type Cold, expectLedgerBalances, newScheduler, reportCollector } from './helpers.js';
+
+describe('ordered', () => {
+  const errB = new Error('b failed');
+  const errC = new Error('c failed');
+
+  it('delivers results in acceptance order while the work runs concurrently', () => {
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-abc|');
+      const inners: Record<string, Cold> = {
+        a: cold('---x|'),
+        b: cold('-y|'),
+        c: cold('-----z|'),
+      };
+      const result = source.pipe(
+        pool((item: string) => inners[item], { concurrency: 3, ordered: true }),
+      );
+      expectObservable(result).toBe('----xy--z|');
+      expectSubscriptions(source.subscriptions).toBe('^---!');
+      expectSubscriptions(inners.a.subscriptions).toBe('-^---!');
+      expectSubscriptions(inners.b.subscriptions).toBe('--^-!');
+      expectSubscriptions(inners.c.subscriptions).toBe('---^-----!');
+    });
+  });
+
+  it("passes the head item's values on as they arrive", () => {
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-ab|');
+      const inners: Record<string, Cold> = { a: cold('-x--x|'), b: cold('-y|') };
+      const result = source.pipe(
+        pool((item: string) => inners[item], { concurrency: 2, ordered: true }),
+      );
+      expectObservable(result).toBe('--x--x(y|)');
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+      expectSubscriptions(inners.a.subscriptions).toBe('-^----!');
+      expectSubscriptions(inners.b.subscriptions).toBe('--^-!');
+    });
+  });
+
+  it("releases all of a held item's values together when it reaches the head", () => {
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-ab|');
+      const inners: Record<string, Cold> = { a: cold('----x|'), b: cold('-yz|') };
+      const result = source.pipe(
+        pool((item: string) => inners[item], { concurrency: 2, ordered: true }),
+      );
+      expectObservable(result).toBe('-----x(yz|)');
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+      expectSubscriptions(inners.a.subscriptions).toBe('-^----!');
+      expectSubscriptions(inners.b.subscriptions).toBe('--^--!');
+    });
+  });
+
+  it('frees the worker slot of a held result for the next item', () => {
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-abc|');
+      const inners: Record<string, Cold> = {
+        a: cold('------x|'),
+        b: cold('-y|'),
+        c: cold('-z|'),
+      };
+      const result = source.pipe(
+        pool((item: string) => inners[item], { concurrency: 2, ordered: true }),
+      );
+      expectObservable(result).toBe('-------x(yz|)');
+      expectSubscriptions(source.subscriptions).toBe('^---!');
+      expectSubscriptions(inners.a.subscriptions).toBe('-^------!');
+      expectSubscriptions(inners.b.subscriptions).toBe('--^-!');
+      expectSubscriptions(inners.c.subscriptions).toBe('----^-!');
+    });
+  });
+
+  it('pulls nothing from a pull source while held results fill the bound', () => {
+    const pulls: number[] = [];
+    const scheduler = newScheduler();
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const inners: Record<string, Cold> = {
+        a: cold('------x|'),
+        b: cold('-y|'),
+        c: cold('-z|'),
+        d: cold('--w|'),
+      };
+      function* items(): Generator<string> {
+        for (const item of ['a', 'b', 'c', 'd']) {
+          pulls.push(scheduler.now());
+          yield item;
+        }
+      }
+      const result = poolFrom(items(), (item: string) => inners[item], {
+        concurrency: 2,
+        bufferSize: 0,
+        ordered: true,
+      });
+      expectObservable(result).toBe('------xyzw|');
+      expectSubscriptions(inners.a.subscriptions).toBe('^------!');
+      expectSubscriptions(inners.b.subscriptions).toBe('^-!');
+      expectSubscriptions(inners.c.subscriptions).toBe('-------^-!');
+      expectSubscriptions(inners.d.subscriptions).toBe('-------^--!');
+    });
+    expect(pulls).toEqual([0, 0, 7, 7]);
+  });
+
+  it("counts held results against a push source's bound, so an arrival past it overflows", () => {
+    const received: unknown[] = [];
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-ab-c-d---|');
+      const inners: Record<string, Cold> = {
+        a: cold('--------x|'),
+        b: cold('y|'),
+        c: cold('--------z|'),
+        d: cold('-w|'),
+      };
+      const result = source.pipe(
+        pool((item: string) => inners[item], { concurrency: 2, bufferSize: 1, ordered: true }),
+        tap({ error: (error: unknown) => received.push(error) }),
+      );
+      expectObservable(result).toBe('------#', undefined, expect.any(BufferOverflowError));
+      expectSubscriptions(source.subscriptions).toBe('^-----!');
+      expectSubscriptions(inners.a.subscriptions).toBe('-^----!');
+      expectSubscriptions(inners.b.subscriptions).toBe('--(^!)');
+      expectSubscriptions(inners.c.subscriptions).toBe('----^-!');
+      expectSubscriptions(inners.d.subscriptions).toBe([]);
+    });
+    expect((received[0] as BufferOverflowError<string>).item).toBe('d');
+  });
+
+  it('reports a failure at once, not when it reaches the head of the line', () => {
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-ab|');
+      const inners: Record<string, Cold> = {
+        a: cold('-------x|'),
+        b: cold('--#', undefined, errB),
+      };
+      const result = source.pipe(
+        pool((item: string) => inners[item], { concurrency: 2, ordered: true }),
+      );
+      expectObservable(result).toBe('----#', undefined, errB);
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+      expectSubscriptions(inners.a.subscriptions).toBe('-^--!');
+      expectSubscriptions(inners.b.subscriptions).toBe('--^-!');
+    });
+  });
+
+  it('reports a tolerated failure at once and lets later results pass its place', () => {
+    const failureFrames: number[] = [];
+    const scheduler = newScheduler();
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-abc|');
+      const inners: Record<string, Cold> = {
+        a: cold('-----x|'),
+        b: cold('-#', undefined, errB),
+        c: cold('-z|'),
+      };
+      const result = source.pipe(
+        pool((item: string) => inners[item], {
+          concurrency: 3,
+          ordered: true,
+          tolerate: 1,
+          onFailure: () => failureFrames.push(scheduler.now()),
+        }),
+      );
+      expectObservable(result).toBe('------x(z|)');
+      expectSubscriptions(source.subscriptions).toBe('^---!');
+      expectSubscriptions(inners.a.subscriptions).toBe('-^-----!');
+      expectSubscriptions(inners.b.subscriptions).toBe('--^!');
+      expectSubscriptions(inners.c.subscriptions).toBe('---^-!');
+    });
+    expect(failureFrames).toEqual([3]);
+  });
+
+  it('reports held results as unfinished when the pool halts', () => {
+    const collector = reportCollector<string>();
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-abc|');
+      const inners: Record<string, Cold> = {
+        a: cold('--------x|'),
+        b: cold('-y|'),
+        c: cold('---#', undefined, errC),
+      };
+      const result = source.pipe(
+        pool((item: string) => inners[item], {
+          concurrency: 3,
+          ordered: true,
+          onFinalize: collector.onFinalize,
+        }),
+      );
+      expectObservable(result).toBe('------#', undefined, errC);
+      expectSubscriptions(source.subscriptions).toBe('^---!');
+      expectSubscriptions(inners.a.subscriptions).toBe('-^----!');
+      expectSubscriptions(inners.b.subscriptions).toBe('--^-!');
+      expectSubscriptions(inners.c.subscriptions).toBe('---^--!');
+    });
+    const report = collector.only();
+    expect(report).toMatchObject({
+      reason: 'error',
+      accepted: 3,
+      succeeded: 0,
+      failed: 1,
+      unstarted: [],
+      unfinished: ['a', 'b'],
+    });
+    expectLedgerBalances(report);
+  });
+
+  it('reports held results as unfinished when downstream unsubscribes', () => {
+    const collector = reportCollector<string>();
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-ab|');
+      const inners: Record<string, Cold> = { a: cold('--------x|'), b: cold('-y|') };
+      const result = source.pipe(
+        pool((item: string) => inners[item], {
+          concurrency: 2,
+          ordered: true,
+          onFinalize: collector.onFinalize,
+        }),
+      );
+      expectObservable(result, '^----!').toBe('-');
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+      expectSubscriptions(inners.a.subscriptions).toBe('-^---!');
+      expectSubscriptions(inners.b.subscriptions).toBe('--^-!');
+    });
+    const report = collector.only();
+    expect(report).toMatchObject({
+      reason: 'unsubscribed',
+      accepted: 2,
+      succeeded: 0,
+      unfinished: ['a', 'b'],
+    });
+    expectLedgerBalances(report);
+  });
+
+  it("delivers held results in order during a 'drain', then the error", () => {
+    const collector = reportCollector<string>();
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-abc|');
+      const inners: Record<string, Cold> = {
+        a: cold('--------x|'),
+        b: cold('-y|'),
+        c: cold('---#', undefined, errC),
+      };
+      const result = source.pipe(
+        pool((item: string) => inners[item], {
+          concurrency: 3,
+          ordered: true,
+          halt: 'drain',
+          onFinalize: collector.onFinalize,
+        }),
+      );
+      expectObservable(result).toBe('---------x(y#)', undefined, errC);
+      expectSubscriptions(source.subscriptions).toBe('^---!');
+      expectSubscriptions(inners.a.subscriptions).toBe('-^--------!');
+      expectSubscriptions(inners.b.subscriptions).toBe('--^-!');
+      expectSubscriptions(inners.c.subscriptions).toBe('---^--!');
+    });
+    const report = collector.only();
+    expect(report).toMatchObject({
+      reason: 'error',
+      succeeded: 2,
+      failed: 1,
+      unstarted: [],
+      unfinished: [],
+    });
+    expectLedgerBalances(report);
+  });
+});
