@@ -108,7 +108,7 @@ describe('ordered', () => {
       const source = cold('-ab-c-d---|');
       const inners: Record<string, Cold> = {
         a: cold('--------x|'),
-        b: cold('y|'),
+        b: cold('(y|)'),
         c: cold('--------z|'),
         d: cold('-w|'),
       };
