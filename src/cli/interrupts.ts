@@ -1,0 +1,37 @@
+/** The signals that ask the CLI to stop. */
+export const INTERRUPT_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
+/**
+ * Listens for Ctrl-C (SIGINT) and SIGTERM: the first one calls `first` (a graceful stop), every
+ * later one calls `again` (abort at once). While listening, these signals no longer end the
+ * process by themselves.
+ *
+ * @param first - called on the first signal, with its name.
+ * @param again - called on each later signal, with its name.
+ * @returns a function that stops listening.
+ *
+ * @example
+ * ```ts
+ * const stopListening = onInterrupts(
+ *   () => stop$.next(), // in-flight work finishes
+ *   () => abortController.abort(), // no more waiting
+ * );
+ * // ... when the run is over:
+ * stopListening();
+ * ```
+ */
+export function onInterrupts(
+  first: (signal: NodeJS.Signals) => void,
+  again: (signal: NodeJS.Signals) => void,
+): () => void {
+  let count = 0;
+  const listener = (signal: NodeJS.Signals): void => {
+    count++;
+    if (count === 1) first(signal);
+    else again(signal);
+  };
+  for (const signal of INTERRUPT_SIGNALS) process.on(signal, listener);
+  return () => {
+    for (const signal of INTERRUPT_SIGNALS) process.off(signal, listener);
+  };
+}
