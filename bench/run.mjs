@@ -1,0 +1,90 @@
+// `npm run bench`: the benchmarks of issue 5, one markdown table per workload, then whether each
+// target is met. Every measurement runs in a fresh child process (bench/child.mjs).
+//
+//   npm run bench                      full run (about 15 minutes on 2 cores)
+//   npm run bench -- --quick           small N, one run each: proves the bench still works (CI);
+//                                      BENCH_QUICK=1 does the same
+//   npm run bench -- --only w1,w3      some workloads only (w1, w1rx, w1push, w2, w3, w4)
+//   npm run bench -- --out FILE        also write the tables to FILE
+//
+// Targets are information: a missed target never fails the run. A crash (a child that dies, or
+// a contender that returns the wrong count) does, with exit code 1.
+import { writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { environment, runChild } from './lib/harness.mjs';
+
+const WORKLOADS = ['w1', 'w1rx', 'w1push', 'w2', 'w3', 'w4'];
+
+const args = process.argv.slice(2);
+const valueOf = (flag) => {
+  const at = args.indexOf(flag);
+  return at >= 0 ? args[at + 1] : undefined;
+};
+const quick = args.includes('--quick') || /^(1|true|yes)$/i.test(process.env.BENCH_QUICK ?? '');
+const only = valueOf('--only')?.split(',') ?? WORKLOADS;
+const out = valueOf('--out');
+const unknown = only.filter((name) => !WORKLOADS.includes(name));
+if (unknown.length) {
+  console.error(`Unknown workload(s): ${unknown.join(', ')}. Known: ${WORKLOADS.join(', ')}`);
+  process.exit(2);
+}
+
+try {
+  await import('./lib/rxjsPool.mjs');
+} catch (error) {
+  console.error(`Cannot import rxjs-pool (${error.message}). Build it first: npm run build`);
+  process.exit(1);
+}
+
+const crashes = [];
+const started = performance.now();
+const ctx = {
+  quick,
+  log: (line) => process.stderr.write(`${line}\n`),
+  stamp: () => {
+    const env = environment();
+    return `${env.date} · Node ${env.node} · ${env.machine}`;
+  },
+  async child(job, capMs) {
+    const outcome = await runChild(job, { capMs });
+    if (outcome.crashed) {
+      crashes.push(`${JSON.stringify(job)}: ${outcome.crashed}`);
+      ctx.log(`  crashed: ${outcome.crashed}`);
+    }
+    return outcome;
+  },
+};
+
+const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
+const sections = [
+  `## Benchmarks${quick ? ' (quick mode: small N, proves the bench runs; the numbers mean nothing)' : ''}`,
+  '',
+  `Produced by \`${command}\`.`,
+];
+console.log(sections.join('\n'));
+const targets = [];
+for (const name of WORKLOADS.filter((w) => only.includes(w))) {
+  const workload = await import(`./workloads/${name}.mjs`);
+  const result = await workload.run(ctx);
+  sections.push('', result.markdown);
+  console.log(`\n${result.markdown}`);
+  targets.push(...result.targets);
+}
+
+const mark = (t) => (t.met === null ? 'info' : t.met ? 'met' : 'MISSED');
+const summary = [
+  '',
+  `### Targets of issue 5${quick ? ' (quick mode: not judged)' : ''}`,
+  '',
+  ...targets.map(
+    (t) => `- **${quick && t.met !== null ? 'not judged' : mark(t)}**: ${t.name}: ${t.detail}`,
+  ),
+  '',
+  `Total ${((performance.now() - started) / 1000).toFixed(0)} s.`,
+];
+if (crashes.length)
+  summary.push('', `**${crashes.length} crash(es):**`, ...crashes.map((c) => `- ${c}`));
+sections.push(...summary);
+console.log(summary.join('\n'));
+if (out) writeFileSync(out, `${sections.join('\n')}\n`);
+process.exitCode = crashes.length ? 1 : 0;

@@ -1,0 +1,128 @@
+// W1 promise work: n items, `async x => x`, concurrency 8, from a generator.
+import { formatCount, formatMs, formatRatio, stats, table } from '../lib/harness.mjs';
+import {
+  floorSamples,
+  measureRows,
+  medianRatio,
+  ratioCell,
+  runsCell,
+  timeCell,
+} from '../lib/throughput.mjs';
+
+const FULL = {
+  n: 1_000_000,
+  runs: 5,
+  slowRuns: 3,
+  iterations: 3,
+  warmup: 1,
+  capMs: 120_000,
+  slowMs: 2000,
+  mergeMapCapMs: 20_000,
+};
+const QUICK = {
+  n: 10_000,
+  runs: 1,
+  slowRuns: 1,
+  iterations: 1,
+  warmup: 0,
+  capMs: 60_000,
+  slowMs: 2000,
+  mergeMapCapMs: 60_000,
+};
+
+/**
+ * Runs W1 and returns its markdown and its targets.
+ *
+ * @param {any} ctx - see run.mjs.
+ */
+export async function run(ctx) {
+  const config = ctx.quick ? QUICK : FULL;
+  const { n } = config;
+  const base = { measure: 'throughput', n, concurrency: 8, source: 'generator', work: 'promise' };
+  const row = (label, contender, extra = {}) => ({
+    label,
+    ...extra,
+    job: { ...base, contender, ...(extra.job ?? {}) },
+  });
+  const rows = [
+    row('rxjs-pool `poolFrom(generator, work)`', 'rxjs-pool-poolFrom', { ours: true }),
+    row('rxjs-pool `from(generator).pipe(pool(work))`', 'rxjs-pool-pool', { ours: true }),
+    row('rxjs-pool `poolFrom`, no-op `onProgress`', 'rxjs-pool-poolFrom', {
+      variant: 'onProgress',
+      job: { onProgress: true },
+    }),
+    row('rxjs-pool `poolFrom`, work reads `context.signal`', 'rxjs-pool-poolFrom', {
+      variant: 'signal',
+      job: { work: 'signal' },
+    }),
+    row('async `mapLimit`', 'async-mapLimit'),
+    row('p-map `pMapIterable`', 'p-map-pMapIterable'),
+    row('p-map `pMap`', 'p-map-pMap'),
+    row('Node `Readable.from().map()`', 'node-readable-map', { slow: !ctx.quick }),
+    row('p-limit + `Promise.all`', 'p-limit', { slow: !ctx.quick }),
+    row('rxjs `from(generator).pipe(mergeMap(work, 8))`', 'rxjs-mergeMap', {
+      slow: !ctx.quick,
+      capMs: config.mergeMapCapMs,
+    }),
+  ];
+  const measured = await measureRows(ctx, 'W1', rows, config);
+  const floors = floorSamples(measured);
+  const floorMedian = floors.length ? stats(floors).median : undefined;
+
+  const lines = [
+    [
+      'FLOOR (hand-written loop)',
+      timeCell({ samples: floors.map((ms) => ({ ms })) }),
+      '1.00x',
+      `${floors.length} processes`,
+    ],
+    ...measured.map((r) => [r.label, timeCell(r), ratioCell(r, floorMedian), runsCell(r)]),
+  ];
+  const markdown = [
+    `### W1 promise work: ${formatCount(n)} items, \`async x => x\`, concurrency 8, from a generator`,
+    '',
+    ctx.stamp(),
+    '',
+    'Time per run: median (min–max) over fresh processes. × FLOOR: in each process the FLOOR is timed too; the column is the median (min–max) of those per-process ratios.',
+    '',
+    table(['contender', `time for ${formatCount(n)} items`, '× FLOOR', 'processes'], lines),
+  ].join('\n');
+
+  const ours = measured.filter((r) => r.ours);
+  const others = measured.filter((r) => !r.ours && !r.variant);
+  const fastestOther = Math.min(
+    ...others.map((r) => (r.dnfMs !== undefined ? Infinity : (medianRatio(r) ?? Infinity))),
+  );
+  const targets = [];
+  for (const r of ours) {
+    const ratio = medianRatio(r);
+    targets.push({
+      name: `W1 ${r.label} within 2x FLOOR`,
+      met: ratio !== undefined && ratio <= 2,
+      detail: ratio === undefined ? 'no measurement' : `${formatRatio(ratio)} FLOOR`,
+    });
+    targets.push({
+      name: `W1 ${r.label} faster than every other contender`,
+      met: ratio !== undefined && ratio < fastestOther,
+      detail:
+        ratio === undefined
+          ? 'no measurement'
+          : `${formatRatio(ratio)} vs fastest other ${formatRatio(fastestOther)}`,
+    });
+  }
+  const plain = medianRatio(measured[0]);
+  for (const r of measured.filter((m) => m.variant)) {
+    const ratio = medianRatio(r);
+    targets.push({
+      name: `W1 ${r.label} (reported, no fixed target)`,
+      met: null,
+      detail:
+        r.dnfMs !== undefined
+          ? `did not finish in ${formatMs(r.dnfMs)}`
+          : ratio === undefined
+            ? 'no measurement'
+            : `${formatRatio(ratio)} FLOOR, ${formatRatio(ratio / plain)} plain poolFrom`,
+    });
+  }
+  return { markdown, targets };
+}
