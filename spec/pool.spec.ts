@@ -748,6 +748,46 @@ describe('pool', () => {
       }
     });
 
+    /** take(1) takes the value of a promise that has resolved: the work is done. */
+    async function takeResolvedPromise(): Promise<{
+      signal: AbortSignal;
+      report: PoolReport<number>;
+      resolved: boolean;
+    }> {
+      let signal!: AbortSignal;
+      let resolved = false;
+      const sink = reportSink<number>();
+      const values: number[] = [];
+      of(7)
+        .pipe(
+          pool(
+            (x: number, ctx: WorkContext) => {
+              signal = ctx.signal;
+              const promise = Promise.resolve(x);
+              void promise.then(() => (resolved = true));
+              return promise;
+            },
+            { concurrency: 1, onFinalize: sink.onFinalize },
+          ),
+          take(1),
+        )
+        .subscribe((v) => values.push(v));
+      await settle();
+      expect(values).toEqual([7]);
+      return { signal, report: sink.list[0], resolved };
+    }
+
+    it('never aborts the signal of a promise item whose value take(1) took', async () => {
+      const { signal, resolved } = await takeResolvedPromise();
+      expect(resolved).toBe(true);
+      expect(signal.aborted).toBe(false);
+    });
+
+    it('counts a resolved promise item whose value take(1) took as succeeded, not unfinished', async () => {
+      const { report } = await takeResolvedPromise();
+      expect(report).toMatchObject({ reason: 'unsubscribed', succeeded: 1, unfinished: [] });
+    });
+
     /** range(0, 100) and of(x) work: everything synchronous, inside the subscribe call. */
     function syncTakeThree(): { emitted: number; workCalls: number; report: PoolReport<number> } {
       let emitted = 0;
