@@ -10,6 +10,7 @@
 // Targets are information: a missed target never fails the run. A crash (a child that dies, or
 // a contender that returns the wrong count) does, with exit code 1.
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { environment, runChild } from './lib/harness.mjs';
 
@@ -43,7 +44,8 @@ const ctx = {
   log: (line) => process.stderr.write(`${line}\n`),
   stamp: () => {
     const env = environment();
-    return `${env.date} · Node ${env.node} · ${env.machine}`;
+    const load = loadavg()[0].toFixed(1);
+    return `${env.date} · Node ${env.node} · ${env.machine} · load average ${load} when the table was done`;
   },
   async child(job, capMs) {
     const outcome = await runChild(job, { capMs });

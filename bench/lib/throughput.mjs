@@ -48,6 +48,11 @@ export async function measureRows(ctx, name, rows, config) {
   return states;
 }
 
+/** A process's contender/FLOOR ratio: the median of its rounds' ratios. */
+function ratioOf(sample) {
+  return sample.ratio ?? sample.ms / sample.floorMs;
+}
+
 /** The FLOOR's times over all children of these rows. */
 export function floorSamples(rows) {
   return rows.flatMap((row) => row.samples.map((s) => s.floorMs));
@@ -55,7 +60,7 @@ export function floorSamples(rows) {
 
 /** Median of a row's contender/FLOOR ratios (one per child), or undefined. */
 export function medianRatio(row) {
-  return row.samples.length ? stats(row.samples.map((s) => s.ms / s.floorMs)).median : undefined;
+  return row.samples.length ? stats(row.samples.map(ratioOf)).median : undefined;
 }
 
 /** Median of a row's times, or undefined. */
@@ -79,10 +84,7 @@ export function ratioCell(row, floorMedianMs) {
   if (row.dnfMs !== undefined) {
     return floorMedianMs ? `> ${formatRatio(row.dnfMs / floorMedianMs)}` : '—';
   }
-  return formatSpread(
-    row.samples.map((s) => s.ms / s.floorMs),
-    formatRatio,
-  );
+  return formatSpread(row.samples.map(ratioOf), formatRatio);
 }
 
 /** How many processes, and timed iterations in all, a row's numbers come from. */

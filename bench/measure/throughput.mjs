@@ -1,5 +1,5 @@
 // W1, W1-rx and W1-push: time `n` items through a contender and through the FLOOR, in this one
-// process, with tinybench (fixed iterations, median of the samples).
+// process, with tinybench: `warmup` unmeasured rounds, then `iterations` measured rounds.
 import { of } from 'rxjs';
 import { Bench } from 'tinybench';
 import floor from '../contenders/floor.mjs';
@@ -19,9 +19,10 @@ const works = {
  * @param {'generator' | 'array'} job.source
  * @param {'promise' | 'signal' | 'of'} job.work
  * @param {boolean} [job.onProgress] - pass a no-op `onProgress` (rxjs-pool).
- * @param {number} job.iterations - measured iterations of each task.
- * @param {number} job.warmup - unmeasured iterations before them.
- * @returns {Promise<{ floorMs: number; ms: number }>} medians, in milliseconds.
+ * @param {number} job.iterations - measured rounds (each times the FLOOR and the contender once).
+ * @param {number} job.warmup - unmeasured rounds before them.
+ * @returns {Promise<{ floorMs: number; ms: number; ratio: number }>} medians over the rounds: the
+ *   FLOOR's time, the contender's time (ms), and the contender/FLOOR ratio of each round.
  */
 export async function measure(job) {
   const { n, concurrency } = job;
@@ -35,25 +36,40 @@ export async function measure(job) {
   const expectAll = async (count) => {
     if ((await count) !== n) throw new Error(`expected ${n} results`);
   };
-  const bench = new Bench({
-    time: 0,
-    iterations: job.iterations,
-    warmup: job.warmup > 0,
-    warmupTime: 0,
-    warmupIterations: job.warmup,
-    throws: true,
-  });
-  // A full collection before each task's phase (the child runs with --expose-gc), so that one
-  // task's garbage is not collected on the other's clock.
-  const taskOptions = { async: true, beforeAll: () => globalThis.gc?.() };
-  bench.add('FLOOR', () => expectAll(floor.run(source(), echo, { concurrency })), taskOptions);
-  bench.add('contender', () => expectAll(contender.run(source(), work, options)), taskOptions);
-  await bench.run();
-  const [floorTask, contenderTask] = bench.tasks;
-  return { floorMs: median(floorTask), ms: median(contenderTask) };
+  const tasks = {
+    FLOOR: () => expectAll(floor.run(source(), echo, { concurrency })),
+    contender: () => expectAll(contender.run(source(), work, options)),
+  };
+  // One round times each task once, with tinybench, the two back to back so that a change in the
+  // machine's load hits both alike; the order alternates between rounds. No forced GC between
+  // them: the heap (and its young generation) stays as a running application would have it.
+  const round = async (index, names) => {
+    const bench = new Bench({ time: 0, iterations: 1, warmup: false, throws: true });
+    const ordered = index % 2 === 0 ? names : [...names].reverse();
+    for (const name of ordered) bench.add(name, tasks[name], { async: true });
+    await bench.run();
+    return Object.fromEntries(bench.tasks.map((task) => [task.name, latency(task)]));
+  };
+  for (let i = 0; i < job.warmup; i++) await round(i, ['FLOOR', 'contender']);
+  const floorMs = [];
+  const ms = [];
+  const ratios = [];
+  for (let i = 0; i < job.iterations; i++) {
+    const timed = await round(i, ['FLOOR', 'contender']);
+    floorMs.push(timed.FLOOR);
+    ms.push(timed.contender);
+    ratios.push(timed.contender / timed.FLOOR);
+  }
+  return { floorMs: median(floorMs), ms: median(ms), ratio: median(ratios) };
 }
 
-function median(task) {
+function latency(task) {
   if (task.result.state !== 'completed') throw new Error(`${task.name}: ${task.result.state}`);
   return task.result.latency.p50;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }

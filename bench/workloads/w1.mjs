@@ -53,6 +53,12 @@ export async function run(ctx) {
     }),
     row('rxjs-pool `poolFrom`, work reads `context.signal`', 'rxjs-pool-poolFrom', {
       variant: 'signal',
+      slow: !ctx.quick,
+      job: { work: 'signal' },
+    }),
+    row('FLOOR with an AbortController per item (reference for the row above)', 'floor', {
+      variant: 'reference',
+      slow: !ctx.quick,
       job: { work: 'signal' },
     }),
     row('async `mapLimit`', 'async-mapLimit'),
@@ -83,7 +89,7 @@ export async function run(ctx) {
     '',
     ctx.stamp(),
     '',
-    'Time per run: median (min–max) over fresh processes. × FLOOR: in each process the FLOOR is timed too; the column is the median (min–max) of those per-process ratios.',
+    "Each process (a fresh `node`) runs rounds after an unmeasured one; a round times the FLOOR and the contender once each, back to back, in alternating order. Time: median (min–max) over the processes of each one's median. × FLOOR: each process's median of its rounds' contender/FLOOR ratios, then median (min–max) over the processes. Processes: how many, and timed rounds in all.",
     '',
     table(['contender', `time for ${formatCount(n)} items`, '× FLOOR', 'processes'], lines),
   ].join('\n');
@@ -111,18 +117,18 @@ export async function run(ctx) {
     });
   }
   const plain = medianRatio(measured[0]);
-  for (const r of measured.filter((m) => m.variant)) {
+  const withController = medianRatio(measured.find((m) => m.variant === 'reference'));
+  for (const r of measured.filter((m) => m.variant === 'onProgress' || m.variant === 'signal')) {
     const ratio = medianRatio(r);
-    targets.push({
-      name: `W1 ${r.label} (reported, no fixed target)`,
-      met: null,
-      detail:
-        r.dnfMs !== undefined
-          ? `did not finish in ${formatMs(r.dnfMs)}`
-          : ratio === undefined
-            ? 'no measurement'
-            : `${formatRatio(ratio)} FLOOR, ${formatRatio(ratio / plain)} plain poolFrom`,
-    });
+    let detail = 'no measurement';
+    if (r.dnfMs !== undefined) detail = `did not finish in ${formatMs(r.dnfMs)}`;
+    else if (ratio !== undefined) {
+      detail = `${formatRatio(ratio)} FLOOR, ${formatRatio(ratio / plain)} plain poolFrom`;
+      if (r.variant === 'signal' && withController !== undefined) {
+        detail += `; ${formatRatio(ratio / withController)} a FLOOR that makes an AbortController per item (${formatRatio(withController)} FLOOR)`;
+      }
+    }
+    targets.push({ name: `W1 ${r.label} (reported, no fixed target)`, met: null, detail });
   }
   return { markdown, targets };
 }

@@ -106,7 +106,7 @@ export async function run(ctx) {
     '',
     ctx.stamp(),
     '',
-    `Each cell: time median (min–max) over fresh processes, then the median (min–max) of the per-process ratios to the FLOOR run over the same array in that process. Last column: median time at ${formatCount(last)} / median time at ${formatCount(first)} (linear = ${last / first}x).`,
+    `Measured as W1 (rounds of FLOOR and contender back to back in each fresh process). Each cell: time median (min–max) over the processes, then the median (min–max) of the per-process ratios to the FLOOR run over the same array. Last column: median time at ${formatCount(last)} / median time at ${formatCount(first)} (linear = ${last / first}x).`,
     '',
     table(
       ['contender', ...sizes.map(formatCount), `${formatCount(last)} / ${formatCount(first)}`],

@@ -70,7 +70,7 @@ export async function run(ctx) {
     '',
     ctx.stamp(),
     '',
-    'The FLOOR runs its promise work in the same process as a common yardstick; the target compares rxjs-pool with mergeMap through their ratios to it.',
+    'Measured as W1 (rounds of FLOOR and contender back to back in each fresh process). The FLOOR runs its promise work as a common yardstick; the target compares rxjs-pool with mergeMap through their ratios to it.',
     '',
     table(['contender', `time for ${formatCount(n)} items`, '× FLOOR', 'processes'], lines),
   ].join('\n');
