@@ -479,6 +479,31 @@ describe('pool', () => {
       expect(dropped).toEqual(['b']);
       expect(sink.list[0]).toMatchObject({ accepted: 2, succeeded: 1, dropped: 1 });
     });
+    it('halts with the error onDrop throws', () => {
+      const error = new Error('onDrop failed');
+      const sink = reportSink<string>();
+      newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        const source = cold('-a-b---|');
+        const inners = { a: cold('-----x|'), b: cold('-y|') };
+        const result = source.pipe(
+          pool((v: string) => inners[v as keyof typeof inners], {
+            concurrency: 1,
+            bufferSize: 0,
+            overflow: 'drop-newest',
+            onDrop: () => {
+              throw error;
+            },
+            onFinalize: sink.onFinalize,
+          }),
+        );
+        expectObservable(result).toBe('---#', undefined, error);
+        expectSubscriptions(source.subscriptions).toBe('^--!');
+        expectSubscriptions(inners.a.subscriptions).toBe('-^-!');
+        expectSubscriptions(inners.b.subscriptions).toBe([]);
+      });
+      expect(sink.list[0]).toMatchObject({ reason: 'error', dropped: 1, unfinished: ['a'] });
+      expect(sink.list[0].error).toBe(error);
+    });
   });
 
   describe('5. fail fast, tear down first, then notify', () => {
@@ -596,6 +621,23 @@ describe('pool', () => {
         'onFinalize',
         'downstream error',
       ]);
+    });
+
+    it('keeps the original error when onFinalize throws during an error halt', () => {
+      const error = new Error('item failed');
+      const received: unknown[] = [];
+      of(1)
+        .pipe(
+          pool(() => throwError(() => error), {
+            concurrency: 1,
+            onFinalize: () => {
+              throw new Error('onFinalize failed');
+            },
+          }),
+        )
+        .subscribe({ error: (e) => received.push(e) });
+      expect(received).toEqual([error]);
+      expect(received[0]).toBe(error);
     });
 
     it('delivers the original error object unchanged', () => {
@@ -887,6 +929,27 @@ describe('pool', () => {
         )
         .subscribe({ next: (v) => log.push(`next ${v}`), complete: () => log.push('complete') });
       expect(log).toEqual(['next 1', 'next 2', 'onFinalize', 'complete']);
+    });
+
+    it("replaces 'complete' with the error onFinalize throws", () => {
+      const error = new Error('onFinalize failed');
+      const events: unknown[] = [];
+      of(1)
+        .pipe(
+          pool((x: number) => of(x), {
+            concurrency: 1,
+            onFinalize: () => {
+              throw error;
+            },
+          }),
+        )
+        .subscribe({
+          next: (v) => events.push(v),
+          error: (e) => events.push(e),
+          complete: () => events.push('complete'),
+        });
+      expect(events).toEqual([1, error]);
+      expect(events[1]).toBe(error);
     });
 
     it('completes at once with an empty report when the source is empty', () => {
