@@ -32,16 +32,19 @@ describe('for await over poolFrom', () => {
   it('pauses pulling while the loop body is slow: never more than concurrency + bufferSize ahead', async () => {
     const { generator, stats } = countingSource(1000);
     let taken = 0;
+    let last = -1;
     let mostAhead = 0;
-    for await (const _result of poolFrom(generator, (n: number) => of(n), {
+    for await (const result of poolFrom(generator, (n: number) => of(n), {
       concurrency: 2,
       bufferSize: 3,
     })) {
       taken++;
+      last = result;
       await slowBody();
       mostAhead = Math.max(mostAhead, stats.pulled - taken);
       if (taken === 100) break;
     }
+    expect(last).toBe(99);
     expect(mostAhead).toBeLessThanOrEqual(2 + 3);
     expect(stats.pulled).toBeLessThanOrEqual(100 + 2 + 3);
   });
@@ -112,15 +115,16 @@ describe('eachValueFrom (rxjs-for-await) over pool on a push source', () => {
 
   it('buffers every result the loop has not reached: no backpressure to the source', async () => {
     const { generator, stats } = countingSource(1000);
-    let taken = 0;
-    for await (const _n of eachValueFrom(
+    const got: number[] = [];
+    for await (const n of eachValueFrom(
       poolFrom(generator, (n: number) => of(n), { concurrency: 2 }),
     )) {
-      taken++;
+      got.push(n);
       await slowBody();
-      if (taken === 10) break;
+      if (got.length === 10) break;
     }
     // The source ran to its end while the loop took 10: use for await over poolFrom itself instead.
+    expect(got).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(stats.pulled).toBe(1000);
   });
 
