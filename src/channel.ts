@@ -45,6 +45,20 @@ export class ChannelClosedError<T = unknown> extends Error {
  * into it and `close()` it when there are no more. See {@link channel}.
  *
  * @typeParam T - the items.
+ *
+ * @example
+ * ```ts
+ * import { channel, poolFrom, type Channel } from 'rxjs-pool';
+ *
+ * async function produce(ch: Channel<string>): Promise<void> {
+ *   for (const url of ['a', 'b', 'c']) await ch.put(url); // waits while the pool is full
+ *   ch.close();
+ * }
+ *
+ * const ch = channel<string>();
+ * poolFrom(ch, async (url) => url.toUpperCase(), { concurrency: 2 }).subscribe(console.log);
+ * await produce(ch);
+ * ```
  */
 export interface Channel<T> extends AsyncIterable<T> {
   /**

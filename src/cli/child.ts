@@ -53,6 +53,12 @@ export class CommandFailedError extends Error {
  * grace period.
  *
  * @param child - the process to kill; nothing happens if it has already ended.
+ *
+ * @example
+ * ```ts
+ * const child = spawn('sh', ['-c', 'sleep 100 & sleep 100'], { detached: true });
+ * killGroup(child); // both sleeps and the shell get SIGTERM
+ * ```
  */
 export function killGroup(child: ChildProcess): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;

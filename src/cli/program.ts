@@ -110,7 +110,8 @@ export function createProgram(
     .command('run')
     .usage('[options] -- <command> [args...]')
     .description(
-      'Run <command> once per line of input, {} in its arguments replaced by the line (appended when no argument has {}). ' +
+      'Run <command> once per line of input (blank lines are skipped), every {} in its arguments replaced by the line ' +
+        '(even inside a script given to -e or sh -c), or the line appended when no argument has {}. ' +
         'Writes one JSON line per finished item to stdout. Exit codes: 0 all succeeded, 1 an item failed, 2 bad usage, 130 interrupted.',
     )
     .argument('<command...>', 'the command and its arguments, after --')
