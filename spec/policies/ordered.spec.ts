@@ -204,6 +204,38 @@ describe('ordered', () => {
     expectLedgerBalances(report);
   });
 
+  it("delivers none of the held results when the head item's failure halts the pool", () => {
+    const collector = reportCollector<string>();
+    const errA = new Error('a failed');
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-ab|');
+      const inners: Record<string, Cold> = {
+        a: cold('---#', undefined, errA),
+        b: cold('(y|)'),
+      };
+      const result = source.pipe(
+        pool((item: string) => inners[item], {
+          concurrency: 2,
+          ordered: true,
+          onFinalize: collector.onFinalize,
+        }),
+      );
+      expectObservable(result).toBe('----#', undefined, errA);
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+      expectSubscriptions(inners.a.subscriptions).toBe('-^--!');
+      expectSubscriptions(inners.b.subscriptions).toBe('--(^!)');
+    });
+    const report = collector.only();
+    expect(report).toMatchObject({
+      reason: 'error',
+      accepted: 2,
+      succeeded: 0,
+      failed: 1,
+      unfinished: ['b'],
+    });
+    expectLedgerBalances(report);
+  });
+
   it('reports held results as unfinished when downstream unsubscribes', () => {
     const collector = reportCollector<string>();
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {

@@ -286,4 +286,37 @@ describe('stop', () => {
     expect(report).toMatchObject({ reason: 'error', failed: 1, unstarted: ['b'] });
     expect(report.error).toBe(errA);
   });
+
+  it("keeps the items queued at the stop unstarted when a failure then halts with halt: 'drain'", () => {
+    const collector = reportCollector<string>();
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-ab---|');
+      const inners: Record<string, Cold> = {
+        a: cold('----#', undefined, errA),
+        b: cold('-y|'),
+      };
+      const stop = cold('---s');
+      const result = source.pipe(
+        pool((item: string) => inners[item], {
+          concurrency: 1,
+          halt: 'drain',
+          stop,
+          onFinalize: collector.onFinalize,
+        }),
+      );
+      expectObservable(result).toBe('-----#', undefined, errA);
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+      expectSubscriptions(inners.a.subscriptions).toBe('-^---!');
+      expectSubscriptions(inners.b.subscriptions).toBe([]);
+    });
+    const report = collector.only();
+    expect(report).toMatchObject({
+      reason: 'error',
+      accepted: 2,
+      failed: 1,
+      unstarted: ['b'],
+      unfinished: [],
+    });
+    expectLedgerBalances(report);
+  });
 });
