@@ -225,6 +225,37 @@ describe('rxjs-pool run', () => {
     expect(stderr).toMatch(/0 succeeded, 1 failed, 2 unfinished, 0 unstarted/);
   });
 
+  it('lets running commands finish with --halt drain, then exits 1', async () => {
+    // Item 3 fails at once while 1 and 2 still run for a moment; 4 and later never start.
+    const { code, stdout } = await runCli(
+      [
+        'run',
+        '-j',
+        '3',
+        '--halt',
+        'drain',
+        '--leftover',
+        'left.txt',
+        ...nodeCommand(
+          `if (process.argv[1] === '3') process.exit(1);
+           setTimeout(Object, 300)`,
+        ),
+      ],
+      { stdin: lines(1, 2, 3, 4, 5) },
+    );
+    expect(code).toBe(1);
+    expect(
+      results(stdout)
+        .map((r) => [r.item, r.exitCode])
+        .sort(),
+    ).toEqual([
+      ['1', 0],
+      ['2', 0],
+      ['3', 1],
+    ]);
+    expect(readFileSync(join(dir, 'left.txt'), 'utf8')).toBe(lines(3, 4, 5));
+  });
+
   it('absorbs failures with --tolerate and still exits 1', async () => {
     const { code, stdout } = await runCli(
       [
