@@ -1,4 +1,4 @@
-import { of } from 'rxjs';
+import { of, Subject, timer } from 'rxjs';
 import type { RunHelpers } from 'rxjs/testing';
 import { pool, poolFrom } from '../../src/index.js';
 import type { PoolOptions, WorkContext } from '../../src/index.js';
@@ -318,5 +318,26 @@ describe('stop', () => {
       unfinished: [],
     });
     expectLedgerBalances(report);
+  });
+
+  describe('under real scheduling', () => {
+    beforeEach(() => {
+      jest.useFakeTimers();
+    });
+    afterEach(() => {
+      jest.useRealTimers();
+    });
+
+    it('leaves no timer of a timer notifier behind when the pool ends first', () => {
+      const source = new Subject<string>();
+      let completed = false;
+      source
+        .pipe(pool((item: string) => of(item), { concurrency: 1, stop: timer(60_000) }))
+        .subscribe({ complete: () => (completed = true) });
+      expect(jest.getTimerCount()).toBe(1);
+      source.complete();
+      expect(completed).toBe(true);
+      expect(jest.getTimerCount()).toBe(0);
+    });
   });
 });

@@ -175,6 +175,26 @@ describe('timeout', () => {
       expect(jest.getTimerCount()).toBe(0);
     });
 
+    it('fails a timed-out promise once, even when it rejects on abort afterwards', async () => {
+      const onFailure = jest.fn();
+      let completed = false;
+      poolFrom(
+        ['a'],
+        (_item: string, { signal }: WorkContext) =>
+          new Promise<string>((_resolve, reject) => {
+            signal.addEventListener('abort', () => reject(new Error('rejected on abort')));
+          }),
+        { concurrency: 1, timeout: 1_000, tolerate: Infinity, onFailure },
+      ).subscribe({ complete: () => (completed = true) });
+      jest.advanceTimersByTime(1_000);
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+      expect(onFailure).toHaveBeenCalledTimes(1);
+      expect(onFailure.mock.calls[0]?.[0]).toBeInstanceOf(TimeoutError);
+      expect(completed).toBe(true);
+      // An error RxJS could not deliver would be rethrown from a timer.
+      expect(jest.getTimerCount()).toBe(0);
+    });
+
     it('leaves no timer behind when downstream unsubscribes', () => {
       const source = new Subject<string>();
       const subscription = source.pipe(pool(work, { concurrency: 2, timeout: 60_000 })).subscribe();
