@@ -9,8 +9,11 @@
 //
 // Targets are information: a missed target never fails the run. A crash (a child that dies, or
 // a contender that returns the wrong count) does, with exit code 1.
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { environment, runChild } from './lib/harness.mjs';
 
@@ -30,6 +33,30 @@ if (unknown.length) {
   process.exit(2);
 }
 
+// The children import rxjs-pool by its package name, which resolves to dist/esm. Other work on
+// this machine may rebuild dist/ while the bench runs, so the bench copies that build once, here,
+// into node_modules/.cache and points every child at the copy (BENCH_RXJS_POOL).
+let snapshot;
+if (!process.env.BENCH_RXJS_POOL) {
+  let entry;
+  try {
+    entry = fileURLToPath(import.meta.resolve('rxjs-pool'));
+    await import('rxjs-pool');
+  } catch (error) {
+    console.error(`Cannot import rxjs-pool (${error.message}). Build it first: npm run build`);
+    process.exit(1);
+  }
+  snapshot = join(
+    dirname(fileURLToPath(import.meta.url)),
+    '..',
+    'node_modules',
+    '.cache',
+    `rxjs-pool-bench-${process.pid}`,
+  );
+  cpSync(dirname(entry), snapshot, { recursive: true });
+  process.env.BENCH_RXJS_POOL = join(snapshot, basename(entry));
+  process.on('exit', () => rmSync(snapshot, { recursive: true, force: true }));
+}
 try {
   await import('./lib/rxjsPool.mjs');
 } catch (error) {
@@ -61,7 +88,7 @@ const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
 const sections = [
   `## Benchmarks${quick ? ' (quick mode: small N, proves the bench runs; the numbers mean nothing)' : ''}`,
   '',
-  `Produced by \`${command}\`.`,
+  `Produced by \`${command}\`${sourceVersion()}.`,
 ];
 console.log(sections.join('\n'));
 const targets = [];
@@ -71,6 +98,18 @@ for (const name of WORKLOADS.filter((w) => only.includes(w))) {
   sections.push('', result.markdown);
   console.log(`\n${result.markdown}`);
   targets.push(...result.targets);
+}
+
+/** `, rxjs-pool built from commit abc1234` (and whether src/ had uncommitted changes). */
+function sourceVersion() {
+  try {
+    const git = (...argv) => execFileSync('git', argv, { encoding: 'utf8' }).trim();
+    const commit = git('rev-parse', '--short', 'HEAD');
+    const dirty = git('status', '--porcelain', '--', 'src') !== '';
+    return `, rxjs-pool built from commit ${commit}${dirty ? ' plus uncommitted changes in src/' : ''}`;
+  } catch {
+    return '';
+  }
 }
 
 const mark = (t) => (t.met === null ? 'info' : t.met ? 'met' : 'MISSED');

@@ -6,6 +6,8 @@ import { formatCount, formatMs, formatRatio, table } from '../lib/harness.mjs';
 const FULL = { sizes: [1_000_000, 10_000_000], capMs: [30_000, 40_000] };
 const QUICK = { sizes: [10_000, 100_000], capMs: [60_000, 60_000] };
 const CONCURRENCY = 4;
+/** A child blocked past its own cap (a long synchronous stretch) is killed this much later. */
+const KILL_GRACE_MS = 15_000;
 
 const CONTENDERS = [
   ['FLOOR (hand-written loop)', 'floor'],
@@ -46,7 +48,7 @@ export async function run(ctx) {
         concurrency: CONCURRENCY,
         capMs,
       };
-      row.by[n] = await ctx.child(job, capMs + 30_000);
+      row.by[n] = await ctx.child(job, capMs + KILL_GRACE_MS);
       row.by[n].capMs = capMs;
     }
   }
@@ -55,7 +57,7 @@ export async function run(ctx) {
     const m = row.by[n];
     if (m.skipped) return 'not run';
     if (m.crashed) return 'crashed';
-    if (m.timedOut) return 'killed (unresponsive)';
+    if (m.timedOut) return `killed: blocked ${formatMs(m.capMs + KILL_GRACE_MS)}`;
     return pick(m.result);
   };
   const time = (row, n) =>
@@ -79,10 +81,15 @@ export async function run(ctx) {
   const ahead = (row) =>
     config.sizes.map((n) => cell(row, n, (r) => formatCount(r.ranAhead))).join(' / ');
 
+  const retained = (row) =>
+    config.sizes
+      .map((n) => cell(row, n, (r) => (r.finished ? `${r.retainedMB.toFixed(1)} MB` : '—')))
+      .join(' / ');
   const lines = rows.map((row) => [
     row.label,
     heap(row, small),
     heap(row, large),
+    retained(row),
     rss(row, small),
     rss(row, large),
     ratio(row),
@@ -97,13 +104,14 @@ export async function run(ctx) {
     '',
     ctx.stamp(),
     '',
-    `One fresh process (\`--expose-gc\`) per contender and size, one run each: a FLOOR in the same process would share the peak, so the FLOOR is a row of its own. Peak heap is sampled (every 16,384 items and every 20 ms); peak RSS is the process's \`maxRSS\`. "Ran ahead": the most items the generator had produced beyond those whose work had completed (${s} / ${l}). A run that passes its cap (${config.capMs.map(formatMs).join(' / ')}) reports what it reached; a contender that did not finish at ${s} is not run at ${l}.`,
+    `One fresh process (\`--expose-gc\`) per contender and size, one run each: a FLOOR in the same process would share the peak, so the FLOOR is a row of its own. Peak heap is sampled (every 16,384 items and every 20 ms). "Heap left after GC": heap in use after a full GC once the run is over, minus before it started (${s} / ${l}). Peak RSS is the process's \`maxRSS\` (Node alone is about 50 MB of it). "Ran ahead": the most items the generator had produced beyond those whose work had completed (${s} / ${l}). A run that passes its cap (${config.capMs.map(formatMs).join(' / ')}) reports what it reached; a contender that did not finish at ${s} is not run at ${l}.`,
     '',
     table(
       [
         'contender',
         `peak heap ${s}`,
         `peak heap ${l}`,
+        'heap left after GC',
         `peak RSS ${s}`,
         `peak RSS ${l}`,
         `RSS ${l} / ${s}`,
@@ -115,6 +123,13 @@ export async function run(ctx) {
     ),
   ].join('\n');
 
+  const floorRow = rows.find((row) => row.contender === 'floor');
+  const floorA = floorRow.by[small]?.result;
+  const floorB = floorRow.by[large]?.result;
+  const floorRatio =
+    floorA?.finished && floorB?.finished
+      ? `; the FLOOR's: ${formatRatio(floorB.peakRssMB / floorA.peakRssMB)}`
+      : '';
   const targets = rows
     .filter((row) => row.ours)
     .flatMap((row) => {
@@ -129,7 +144,7 @@ export async function run(ctx) {
           detail:
             rssRatio === undefined
               ? 'no measurement'
-              : `${formatRatio(rssRatio)} (${mb(a.peakRssMB)} → ${mb(b.peakRssMB)})`,
+              : `${formatRatio(rssRatio)} (${mb(a.peakRssMB)} → ${mb(b.peakRssMB)})${floorRatio}`,
         },
         {
           name: `W2 ${row.label} ran ahead <= concurrency + bufferSize (${CONCURRENCY} + 0)`,
