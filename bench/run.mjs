@@ -127,5 +127,10 @@ if (crashes.length)
   summary.push('', `**${crashes.length} crash(es):**`, ...crashes.map((c) => `- ${c}`));
 sections.push(...summary);
 console.log(summary.join('\n'));
-if (out) writeFileSync(out, `${sections.join('\n')}\n`);
+if (out) {
+  // Written as Prettier would, so that the project's `prettier --check .` stays green.
+  const prettier = await import('prettier');
+  const options = { ...(await prettier.resolveConfig(out)), filepath: out };
+  writeFileSync(out, await prettier.format(`${sections.join('\n')}\n`, options));
+}
 process.exitCode = crashes.length ? 1 : 0;
