@@ -35,11 +35,10 @@ export function runChild(job, { capMs }) {
       if (timedOut) resolve({ timedOut, wallMs });
       else if (code !== 0 || line === undefined) {
         const why = signal ? `killed by ${signal}` : `exit code ${code}`;
-        resolve({
-          timedOut,
-          wallMs,
-          crashed: `${why}: ${stderr.trim().split('\n').slice(-6).join(' | ')}`,
-        });
+        // The error's own line (`Error: ...`) says more than the end of its stack.
+        const lines = stderr.trim().split('\n');
+        const message = lines.find((l) => /^\s*\w*Error\b/.test(l)) ?? lines.at(-1) ?? '';
+        resolve({ timedOut, wallMs, crashed: `${why}: ${message.trim()}` });
       } else resolve({ timedOut, wallMs, result: JSON.parse(line.slice('RESULT '.length)) });
     });
   });
