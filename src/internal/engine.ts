@@ -514,7 +514,7 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
   private windDown(error: unknown): void {
     this.releaseSource(error);
     this.stopSubscriber?.unsubscribe();
-    this.unstarted.push(...this.queue.drain());
+    this.unstarted = this.unstarted.concat(this.queue.drain());
     this.queueIndexes.drain();
     this.progressed();
     this.pump();
