@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import { BackpressuredIterator } from './backpressuredIterator.js';
 import type { PoolEngine, Sink } from './engine.js';
 
@@ -9,10 +9,12 @@ import type { PoolEngine, Sink } from './engine.js';
  * @internal
  */
 export function runEngine<T, R>(createEngine: (sink: Sink<R>) => PoolEngine<T, R>) {
-  return (subscriber: Sink<R>) => {
+  return (subscriber: Subscriber<R>) => {
     const engine = createEngine(subscriber);
+    // The teardown is registered before the engine starts, so a downstream that unsubscribes
+    // while the source is still emitting synchronously (take(n)) stops the pool at once.
+    subscriber.add(() => engine.unsubscribe());
     engine.start();
-    return () => engine.unsubscribe();
   };
 }
 
