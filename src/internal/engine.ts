@@ -319,8 +319,22 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
 
   private promiseSettled(job: Job<T, R>, context: AttemptContext, value: R): void {
     if (job.context !== context || job.status !== JobStatus.Running) return;
-    this.attemptValue(job, value);
-    this.attemptCompleted(job, context);
+    this.endAttempt(job);
+    if (this.options.ordered && job !== this.first) {
+      (job.held ??= []).push(value);
+      return this.jobSucceeded(job);
+    }
+    // A settled promise has nothing more to give: the item counts as succeeded before its value
+    // goes downstream, so a downstream that unsubscribes on hearing it (take(1)) neither aborts
+    // its signal nor reports it unfinished.
+    this.active--;
+    this.succeeded++;
+    job.status = JobStatus.Done;
+    this.unlink(job);
+    this.sink.next(value);
+    if (this.options.ordered) this.flushOrdered();
+    this.progressed();
+    this.pump();
   }
 
   /** @internal */
@@ -431,15 +445,18 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     this.active--;
     this.failed++;
     job.status = JobStatus.Failed;
-    // With `ordered`, a failed item waits in line to flush the results it emitted before failing.
-    if (!this.options.ordered || job === this.first) {
+    const { onFailure, tolerate, halt } = this.options;
+    const canHalt = this.state === State.Running || this.state === State.Stopping;
+    const isFatal = canHalt && this.failed > tolerate;
+    // A failure that aborts the pool is decided before anything held back is flushed: no result
+    // reaches downstream past a fatal failure. Otherwise (tolerated, or a drain) a failed item
+    // waits in line, with `ordered`, to flush the results it emitted before failing.
+    if (!(isFatal && halt === 'abort') && (!this.options.ordered || job === this.first)) {
       this.unlink(job);
       if (this.options.ordered) this.flushOrdered();
     }
-    const { onFailure, tolerate } = this.options;
     if (onFailure !== undefined) this.callUser(onFailure, error, job.item);
-    const canHalt = this.state === State.Running || this.state === State.Stopping;
-    if (canHalt && this.failed > tolerate) return this.fatal(error);
+    if (isFatal) return this.fatal(error);
     this.progressed();
     this.pump();
   }
