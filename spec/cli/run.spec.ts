@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { RunOptions } from '../../src/cli/program';
 import { runItems, type RunIO } from '../../src/cli/run';
 import { UsageError } from '../../src/cli/usageError';
@@ -92,6 +92,26 @@ describe('runItems', () => {
     expect(code).toBe(1);
     expect(captured.results.map((r) => r['item'])).toEqual(['a']);
     expect(readFileSync(leftover, 'utf8')).toBe('b\nc\nd\n');
+  });
+
+  it('keeps for --leftover a line that was still being read when the pool halted', async () => {
+    const leftover = join(dir, 'left.txt');
+    const stdin = new PassThrough();
+    const captured = capture([], () => {
+      // The pool has halted on 'a' and let go of the input while it waited for the next line:
+      // that line arrives only now.
+      stdin.end('b\nc\nd\n');
+    });
+    captured.io = { ...captured.io, stdin };
+    stdin.write('a\n');
+    const code = await runItems(
+      { ...defaults, concurrency: 2, leftover },
+      script('process.exit(process.argv[1] === "a" ? 1 : 0)'),
+      captured.io,
+    );
+    expect(code).toBe(1);
+    expect(captured.results.map((r) => r['item'])).toEqual(['a']);
+    expect(readFileSync(leftover, 'utf8')).toBe('a\nb\nc\nd\n');
   });
 
   it('says how the run ended on the message stream', async () => {

@@ -168,26 +168,33 @@ export async function runItems(
   let released = false;
   let nextIndex = 0;
   const unread: string[] = [];
+  /** The source's read in progress, if any: --leftover waits for it before writing `unread`. */
+  let reading: Promise<unknown> = Promise.resolve();
+  const readItem = async (): Promise<IteratorResult<Item, undefined>> => {
+    for (;;) {
+      const line = await reader.next();
+      if (line === undefined) return { done: true, value: undefined };
+      if (line === '') continue;
+      if (released) {
+        unread.push(line);
+        return { done: true, value: undefined };
+      }
+      const item: Item = { line, index: nextIndex++ };
+      leftoverLedger?.take(item.index, line);
+      if (orderedOutput !== undefined) {
+        const pending: Pending = {};
+        pendingOutput.set(item.index, pending);
+        orderedOutput.take(item.index, pending);
+      }
+      return { done: false, value: item };
+    }
+  };
   const source: AsyncIterable<Item> = {
     [Symbol.asyncIterator]: () => ({
-      async next(): Promise<IteratorResult<Item, undefined>> {
-        for (;;) {
-          const line = await reader.next();
-          if (line === undefined) return { done: true, value: undefined };
-          if (line === '') continue;
-          if (released) {
-            unread.push(line);
-            return { done: true, value: undefined };
-          }
-          const item: Item = { line, index: nextIndex++ };
-          leftoverLedger?.take(item.index, line);
-          if (orderedOutput !== undefined) {
-            const pending: Pending = {};
-            pendingOutput.set(item.index, pending);
-            orderedOutput.take(item.index, pending);
-          }
-          return { done: false, value: item };
-        }
+      next(): Promise<IteratorResult<Item, undefined>> {
+        const result = readItem();
+        reading = result.catch(() => undefined);
+        return result;
       },
       async return(): Promise<IteratorResult<Item, undefined>> {
         released = true;
@@ -294,8 +301,10 @@ export async function runItems(
       // Everything taken and not succeeded, then the input not read yet: to its end, unless an
       // interrupt cuts it short (an endless standard input).
       leftoverLedger!.end();
-      for (const line of unread) leftover.write(line);
       readingRest = true;
+      // A line the source was still reading when the pool let go of it lands in `unread` first.
+      await reading;
+      for (const line of unread) leftover.write(line);
       for (let line = await reader.next(); line !== undefined; line = await reader.next()) {
         if (line !== '') leftover.write(line);
       }
