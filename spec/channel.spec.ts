@@ -1,4 +1,4 @@
-import { take } from 'rxjs';
+import { of, take } from 'rxjs';
 import { channel, ChannelClosedError } from '../src/channel';
 import { poolFrom } from '../src/poolFrom';
 import type { PoolReport } from '../src/types';
@@ -158,6 +158,34 @@ describe('channel', () => {
       expect(put.error).toBeInstanceOf(ChannelClosedError);
       expect('cause' in (put.error as Error)).toBe(false);
       expect((put.error as Error).message).toMatch(/stopped or was unsubscribed/);
+    });
+
+    it('rejects a pending put when stop emits at subscription, before the pool takes anything', async () => {
+      const ch = channel<number>();
+      const put = track(ch.put(1));
+      const reports: PoolReport<number>[] = [];
+      poolFrom(ch, (n: number) => Promise.resolve(n), {
+        concurrency: 1,
+        stop: of(true),
+        onFinalize: (report) => reports.push(report),
+      }).subscribe();
+      await flush();
+      expect(reports.map((r) => r.reason)).toEqual(['stopped']);
+      expect(put.state).toBe('rejected');
+      expect(put.error).toBeInstanceOf(ChannelClosedError);
+    });
+
+    it('rejects a pending put with the reason as cause when the signal is already aborted', async () => {
+      const ch = channel<number>();
+      const put = track(ch.put(1));
+      const reason = new Error('aborted before the pool started');
+      poolFrom(ch, (n: number) => Promise.resolve(n), {
+        concurrency: 1,
+        signal: AbortSignal.abort(reason),
+      }).subscribe({ error: () => undefined });
+      await flush();
+      expect(put.state).toBe('rejected');
+      expect((put.error as Error).cause).toBe(reason);
     });
 
     it('keeps the cause of the hook when return() follows it', async () => {

@@ -493,6 +493,28 @@ describe('poolFrom', () => {
     });
   });
 
+  describe('a pool that ends before it takes anything', () => {
+    it.each([
+      ['stop emits at subscription', { stop: of(true) }],
+      ['the signal is already aborted', { signal: AbortSignal.abort(new Error('no')) }],
+    ])('still releases an iterator it never pulled from when %s', (_, options) => {
+      const calls = { next: 0, return: 0 };
+      const iterable: Iterable<number> = {
+        [Symbol.iterator]: () => ({
+          next: () => ({ done: false, value: calls.next++ }),
+          return: () => {
+            calls.return++;
+            return { done: true, value: undefined };
+          },
+        }),
+      };
+      poolFrom(iterable, (n: number) => of(n), { concurrency: 1, ...options }).subscribe({
+        error: () => undefined,
+      });
+      expect(calls).toEqual({ next: 0, return: 1 });
+    });
+  });
+
   describe('push sources given to poolFrom', () => {
     it('treats an Observable as a push source with an unbounded buffer, like mergeMap', () => {
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {

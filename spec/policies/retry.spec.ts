@@ -1,4 +1,4 @@
-import { Subject, throwError } from 'rxjs';
+import { of, Subject, throwError } from 'rxjs';
 import { pool } from '../../src/index.js';
 import type { WorkContext } from '../../src/index.js';
 import { type Cold, expectLedgerBalances, newScheduler, reportCollector } from './helpers.js';
@@ -343,6 +343,55 @@ describe('retry', () => {
     expect(signals).toHaveLength(2);
     expect(signals[0]).not.toBe(signals[1]);
     expect(signals.map((s) => s.aborted)).toEqual([false, false]);
+  });
+
+  describe('synchronous failures at scale', () => {
+    const failNow = (): never => {
+      throw err1;
+    };
+    it.each([
+      ['throws', () => failNow()],
+      ['returns throwError', () => throwError(() => err1)],
+    ])(
+      'retries work that %s 10,000 times in a loop, not by recursion, then delivers its error',
+      (_, work) => {
+        let calls = 0;
+        const errors: unknown[] = [];
+        const collector = reportCollector<string>();
+        of('a')
+          .pipe(
+            pool(
+              () => {
+                calls++;
+                return work();
+              },
+              { concurrency: 1, retry: 10_000, onFinalize: collector.onFinalize },
+            ),
+          )
+          .subscribe({ error: (error: unknown) => errors.push(error) });
+        expect(calls).toBe(10_001);
+        expect(errors).toEqual([err1]);
+        expect(collector.only()).toMatchObject({ reason: 'error', failed: 1, retried: 10_000 });
+      },
+    );
+
+    it('retries through a notifier that emits synchronously, 10,000 times, in a loop', () => {
+      let calls = 0;
+      const errors: unknown[] = [];
+      of('a')
+        .pipe(
+          pool(
+            () => {
+              calls++;
+              return throwError(() => err1);
+            },
+            { concurrency: 1, retry: { count: 10_000, delay: () => of(0) } },
+          ),
+        )
+        .subscribe({ error: (error: unknown) => errors.push(error) });
+      expect(calls).toBe(10_001);
+      expect(errors).toEqual([err1]);
+    });
   });
 
   describe('under real scheduling', () => {

@@ -136,6 +136,16 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
 
   /** Connects the outside signal, the stop notifier and the source, in that order. */
   start(): void {
+    if (this.source.kind === 'pull') {
+      // Opened before anything can end the run, so that even a pool that ends before it takes
+      // anything releases its iterator: a channel's pending puts reject, a Readable is destroyed.
+      try {
+        this.pullSource = this.source.open(this);
+      } catch (error) {
+        this.isSourceDone = true;
+        return this.fatal(error);
+      }
+    }
     const { signal, stop } = this.options;
     if (signal !== undefined) {
       // An already-aborted signal halts before anything is taken or started.
@@ -166,12 +176,6 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
       );
       this.source.observable.subscribe(this.pushSubscriber);
     } else {
-      try {
-        this.pullSource = this.source.open(this);
-      } catch (error) {
-        this.isSourceDone = true;
-        return this.fatal(error);
-      }
       this.pump();
     }
   }
@@ -279,7 +283,26 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     this.startAttempt(job);
   }
 
+  /**
+   * Starts the job's next attempt. A retry asked for while an attempt of the same job is still
+   * starting (work that fails synchronously, a delay notifier that emits at once) is run by this
+   * loop, not by recursion, so any number of synchronous retries keeps the stack flat.
+   */
   private startAttempt(job: Job<T, R>): void {
+    if (job.isStarting) {
+      job.restart = true;
+      return;
+    }
+    job.isStarting = true;
+    do {
+      job.restart = false;
+      this.runAttempt(job);
+      // A halt while the retry was pending has abandoned the job: nothing more starts.
+    } while (job.restart && job.status === JobStatus.Waiting);
+    job.isStarting = false;
+  }
+
+  private runAttempt(job: Job<T, R>): void {
     const context = new AttemptContext(job.index, ++job.attempt);
     job.context = context;
     job.status = JobStatus.Running;

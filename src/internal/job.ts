@@ -35,6 +35,10 @@ export class Job<T, R> {
   inner: Subscription | undefined = undefined;
   /** The running attempt's timeout, or the wait before its retry. */
   timer: Subscription | undefined = undefined;
+  /** An attempt of this job is being started: a retry asked for now waits for the loop. */
+  isStarting = false;
+  /** A retry was asked for while an attempt was starting; the starting loop runs it next. */
+  restart = false;
   /** Results held back by `ordered` until every earlier item has delivered its own. */
   held: R[] | undefined = undefined;
 
