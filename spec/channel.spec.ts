@@ -293,12 +293,14 @@ describe('channel', () => {
   });
 
   describe('ChannelClosedError', () => {
-    it('is an Error named ChannelClosedError', () => {
-      const error = new ChannelClosedError('x', 'closed');
+    it('is an Error named ChannelClosedError, which names the refused item, from a put after close', async () => {
+      const ch = channel<string>();
+      ch.close();
+      const error: unknown = await ch.put('x').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(Error);
-      expect(error.name).toBe('ChannelClosedError');
-      expect(error.item).toBe('x');
-      expect(error.message).toBe('closed');
+      expect((error as Error).name).toBe('ChannelClosedError');
+      expect((error as ChannelClosedError<string>).item).toBe('x');
+      expect(String(error)).toMatch(/^ChannelClosedError: /);
     });
   });
 });

@@ -125,6 +125,19 @@ describe('when bad options throw', () => {
     expect(operator).toBe('not created');
   });
 
+  it.each([
+    [undefined, '`undefined` (undefined)'],
+    [null, '`null` (null)'],
+    [42, '`42` (number)'],
+    [{}, '`[object Object]` (object)'],
+  ])('refuses a poolFrom source that is %p with a TypeError naming `source`', (source, got) => {
+    const error = thrownBy(() => poolFrom(source as Iterable<number>, work, { concurrency: 1 }));
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toBe(
+      `Expected \`source\` to be an Iterable, an AsyncIterable or an ObservableInput, got ${got}`,
+    );
+  });
+
   it('throws at the poolFrom(...) call without asking the source for an iterator', () => {
     let iteratorsRequested = 0;
     const source: Iterable<number> = {

@@ -95,6 +95,26 @@ describe('poolFrom', () => {
       expect(result).toEqual([10, 20, 30, 40]);
     });
 
+    it('pulls an array one item per freed slot, in the same frame as the slot frees', () => {
+      newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        const inners = {
+          a: cold('--x|'),
+          b: cold('----y|'),
+          c: cold('--z|'),
+          d: cold('-w|'),
+        };
+        type Key = keyof typeof inners;
+        const result = poolFrom(['a', 'b', 'c', 'd'] as Key[], (k) => inners[k], {
+          concurrency: 2,
+        });
+        expectObservable(result).toBe('--x-yzw|');
+        expectSubscriptions(inners.a.subscriptions).toBe('^--!');
+        expectSubscriptions(inners.b.subscriptions).toBe('^----!');
+        expectSubscriptions(inners.c.subscriptions).toBe('---^--!');
+        expectSubscriptions(inners.d.subscriptions).toBe('-----^-!');
+      });
+    });
+
     it('pulls nothing before it is subscribed', () => {
       const { stats, iterator } = countingGenerator(5);
       const pooled = poolFrom(iterator, (x: number) => of(x), { concurrency: 2 });
