@@ -22,6 +22,7 @@ import { haltCause } from './internal/pullSource.js';
  * }
  * ```
  * @see {@link channel}
+ * @see {@link https://rxjs.dev/api/operators/mergeMap | mergeMap}
  */
 export class ChannelClosedError<T = unknown> extends Error {
   override readonly name = 'ChannelClosedError';
@@ -124,7 +125,10 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  *   console.log('producer stopped: the pool halted with', error.cause); // no hang
  * }
  * ```
+ * @returns A new, open channel: give it to one `poolFrom`, and `put` items into it.
  * @see {@link ChannelClosedError}
+ * @see {@link poolFrom}
+ * @see {@link https://rxjs.dev/api/operators/mergeMap | mergeMap}
  */
 export function channel<T>(): Channel<T> {
   const puts: PendingPut<T>[] = [];

@@ -16,6 +16,7 @@
  * });
  * ```
  * @see {@link pool}
+ * @see {@link https://rxjs.dev/api/operators/mergeMap | mergeMap}
  */
 export class BufferOverflowError<T = unknown> extends Error {
   override readonly name = 'BufferOverflowError';

@@ -52,7 +52,7 @@ import type { PoolOptions, Work } from './types.js';
  *   )
  *   .subscribe({ next: console.log, error: console.error });
  * ```
- * @see {@link mergeMap}
+ * @see {@link https://rxjs.dev/api/operators/mergeMap | mergeMap}
  * @see {@link poolFrom}
  */
 export function pool<T, R>(work: Work<T, R>, options: PoolOptions<T>): OperatorFunction<T, R> {

@@ -43,7 +43,7 @@ import type { PoolOptions, Work } from './types.js';
  *   console.log(result);
  * }
  * ```
- * @see {@link mergeMap}
+ * @see {@link https://rxjs.dev/api/operators/mergeMap | mergeMap}
  * @see {@link pool}
  */
 export function poolFrom<T, R>(

@@ -3,7 +3,16 @@ import type { ObservableInput } from 'rxjs';
 /**
  * What the pool hands to {@link Work} with each item.
  *
+ *
+ * @example
+ * ```ts
+ * poolFrom(urls, (url, { index, attempt, signal }) => {
+ *   console.log(`item ${index}, attempt ${attempt}`);
+ *   return fetch(url, { signal }); // aborted if the pool lets go of this attempt
+ * }, { concurrency: 4, retry: 2 });
+ * ```
  * @see {@link Work}
+ * @see {@link https://rxjs.dev/api/operators/mergeMap | mergeMap}
  */
 export interface WorkContext {
   /** The 0-based order in which the pool accepted the item (dropped items take an index too). */
@@ -26,19 +35,64 @@ export interface WorkContext {
  *
  * @typeParam T - the items.
  * @typeParam R - the results.
+ *
+ * @example
+ * ```ts
+ * const asPromise: Work<number, number> = async (n) => n * 2;
+ * const asObservable: Work<number, number> = (n) => of(n, n * 10); // several results per item
+ * const abortable: Work<string, Response> = (url, { signal }) => fetch(url, { signal });
+ * ```
+ * @see {@link https://rxjs.dev/api/operators/mergeMap | mergeMap}
  */
 export type Work<T, R> = (item: T, context: WorkContext) => ObservableInput<R>;
 
-/** Why a pool's run ended: the `reason` of its {@link PoolReport}. */
+/**
+ * Why a pool's run ended: the `reason` of its {@link PoolReport}.
+ *
+ * @example
+ * ```ts
+ * onFinalize: ({ reason }) => { if (reason !== 'complete') console.warn(`the pool ended: ${reason}`); }
+ * ```
+ */
 export type PoolEndReason = 'complete' | 'error' | 'unsubscribed' | 'stopped';
 
-/** What a full bounded buffer does with a push source's arriving item. */
+/**
+ * What a full bounded buffer does with a push source's arriving item: `'error'` halts the pool
+ * with a `BufferOverflowError`, `'drop-newest'` drops the arriving item, `'drop-oldest'` the
+ * oldest waiting one.
+ *
+ * @example
+ * ```ts
+ * clicks$.pipe(pool(save, { concurrency: 1, bufferSize: 5, overflow: 'drop-oldest' }));
+ * ```
+ * @see {@link https://rxjs.dev/api/operators/mergeMap | mergeMap}, whose buffer is unbounded
+ */
 export type OverflowStrategy = 'error' | 'drop-newest' | 'drop-oldest';
 
-/** What a halt does to work already running. */
+/**
+ * What a halt does to work already running: `'abort'` aborts it at once; `'drain'` lets it finish
+ * and emit, then delivers the first fatal error.
+ *
+ * @example
+ * ```ts
+ * poolFrom(jobs, run, { concurrency: 4, halt: 'drain' }); // like GNU parallel's --halt soon
+ * ```
+ */
 export type HaltStrategy = 'abort' | 'drain';
 
-/** How the pool retries an item's failed attempt: the same shape as RxJS's `retry` config. */
+/**
+ * How the pool retries an item's failed attempt: the same shape as RxJS's `retry` config.
+ *
+ * @example
+ * ```ts
+ * // Exponential backoff: 100 ms, 200 ms, 400 ms; the item keeps its worker slot while it waits.
+ * poolFrom(urls, fetchJson, {
+ *   concurrency: 4,
+ *   retry: { count: 3, delay: (_error, retryCount) => timer(100 * 2 ** (retryCount - 1)) },
+ * });
+ * ```
+ * @see {@link https://rxjs.dev/api/operators/retry | retry}
+ */
 export interface PoolRetryConfig {
   /** How many times an item is retried after its first attempt fails. */
   count: number;
@@ -54,6 +108,12 @@ export interface PoolRetryConfig {
 /**
  * The pool's counters, as {@link PoolOptions.onProgress} sees them. The same read-only view is
  * handed over on every call: read it, do not keep it.
+ *
+ * @example
+ * ```ts
+ * onProgress: ({ succeeded, failed, active, queued }) =>
+ *   bar.update(succeeded + failed, { active, queued }),
+ * ```
  */
 export interface PoolProgress {
   /** Items the pool has taken from its source (dropped items included). */
@@ -75,6 +135,15 @@ export interface PoolProgress {
 /**
  * What {@link PoolOptions.onFinalize} receives, exactly once per subscription. It accounts for every
  * accepted item: `accepted === succeeded + failed + dropped + unstarted.length + unfinished.length`.
+ *
+ * @example
+ * ```ts
+ * onFinalize: (report) => {
+ *   // Nothing is lost: what did not finish can be run again.
+ *   const leftover = [...report.unfinished, ...report.unstarted];
+ *   if (leftover.length > 0) writeFileSync('leftover.json', JSON.stringify(leftover));
+ * },
+ * ```
  */
 export interface PoolReport<T> {
   /**
@@ -105,6 +174,19 @@ export interface PoolReport<T> {
 /**
  * Options of {@link pool} and {@link poolFrom}. Every option is checked when the operator is
  * created; a bad value throws a `TypeError` or `RangeError` naming the option and the value.
+ *
+ * @example
+ * ```ts
+ * const options: PoolOptions<Request> = {
+ *   concurrency: 3, // required
+ *   bufferSize: 19,
+ *   tolerate: 2, // the third failure halts
+ *   retry: { count: 2, delay: 1000 },
+ *   timeout: 30_000,
+ *   onFinalize: (report) => console.log(report),
+ * };
+ * ```
+ * @see {@link https://rxjs.dev/api/operators/mergeMap | mergeMap}
  */
 export interface PoolOptions<T> {
   /** How many items may be worked on at once: an integer from 1 and up, or `Infinity`. Required. */
@@ -144,7 +226,11 @@ export interface PoolOptions<T> {
   ordered?: boolean;
   /** A graceful stop: when it emits, the pool takes nothing more, lets in-flight items finish, then completes. */
   stop?: ObservableInput<unknown>;
-  /** Hard cancellation from outside: when it aborts, the pool halts as with `'abort'` and errors with `signal.reason`. */
+  /**
+   * Hard cancellation from outside: when it aborts, the pool halts as with `'abort'` and errors
+   * with `signal.reason`. During a drain it aborts the drain at once, and the error that began the
+   * drain stays the one delivered.
+   */
   signal?: AbortSignal;
   /** Called after each change of the pool's counters, with the same read-only view each time. */
   onProgress?: (progress: Readonly<PoolProgress>) => void;

@@ -127,6 +127,30 @@ describe('signal', () => {
     });
   });
 
+  it('aborts a drain in progress at once, and still delivers the error that began the drain', () => {
+    const controller = new AbortController();
+    const errA = new Error('a failed');
+    const collector = reportCollector<string>();
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-ab----|');
+      const inners: Record<string, Cold> = { a: cold('--#', undefined, errA), b: cold('------y|') };
+      cold('-----x').subscribe(() => controller.abort(reason));
+      const result = source.pipe(
+        pool((item: string) => inners[item], {
+          concurrency: 2,
+          halt: 'drain',
+          signal: controller.signal,
+          onFinalize: collector.onFinalize,
+        }),
+      );
+      expectObservable(result).toBe('-----#', undefined, errA);
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+      expectSubscriptions(inners.a.subscriptions).toBe('-^-!');
+      expectSubscriptions(inners.b.subscriptions).toBe('--^--!');
+    });
+    expect(collector.only()).toMatchObject({ reason: 'error', error: errA, unfinished: ['b'] });
+  });
+
   it('halts before any work starts when the signal is already aborted', () => {
     const work = jest.fn((item: string) => of(item));
     const collector = reportCollector<string>();
