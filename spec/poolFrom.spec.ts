@@ -612,5 +612,18 @@ describe('poolFrom', () => {
       expect(sink.list).toHaveLength(1);
       expect(sink.list[0].reason).toBe('unsubscribed');
     });
+
+    it('starts nothing and reports nothing when return() comes before any next()', async () => {
+      const { stats, iterator } = countingGenerator(10);
+      const sink = reportSink<number>();
+      const loop = poolFrom(iterator, (x: number) => Promise.resolve(x), {
+        concurrency: 2,
+        onFinalize: sink.onFinalize,
+      })[Symbol.asyncIterator]();
+      await expect(loop.return!()).resolves.toEqual({ value: undefined, done: true });
+      await expect(loop.next()).resolves.toEqual({ value: undefined, done: true });
+      expect(stats.pulled).toBe(0);
+      expect(sink.list).toEqual([]);
+    });
   });
 });

@@ -60,6 +60,13 @@ export class BackpressuredIterator<T, R> implements AsyncIterableIterator<R> {
   }
 
   return(): Promise<IteratorResult<R>> {
+    if (!this.isStarted) {
+      // As with a generator never started: nothing ran, so nothing is torn down or reported, and
+      // the pool never starts.
+      this.isStarted = true;
+      this.isEnded = true;
+      return Promise.resolve({ value: undefined, done: true });
+    }
     this.isEnded = true;
     this.hasError = false;
     this.error = undefined;
