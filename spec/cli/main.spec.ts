@@ -22,6 +22,7 @@ interface Finished {
 interface Running {
   child: ChildProcess;
   finished: Promise<Finished>;
+  stdoutSoFar: () => string;
   stderrSoFar: () => string;
 }
 
@@ -38,7 +39,7 @@ function start(args: string[], options: { stdin?: string; cwd?: string } = {}): 
   const finished = new Promise<Finished>((resolvePromise) =>
     child.on('close', (code) => resolvePromise({ code, stdout, stderr })),
   );
-  return { child, finished, stderrSoFar: () => stderr };
+  return { child, finished, stdoutSoFar: () => stdout, stderrSoFar: () => stderr };
 }
 
 function runCli(args: string[], options: { stdin?: string } = {}): Promise<Finished> {
@@ -226,8 +227,10 @@ describe('rxjs-pool run', () => {
   });
 
   it('lets running commands finish with --halt drain, then exits 1', async () => {
-    // Item 3 fails at once while 1 and 2 still run for a moment; 4 and later never start.
-    const { code, stdout } = await runCli(
+    // Item 3 fails at once; 1 and 2 run until the test opens the gate, which it does only once
+    // the failure is out, so they are certainly running at the halt. 4 and 5 never start.
+    const gate = join(dir, 'go');
+    const run = start(
       [
         'run',
         '-j',
@@ -238,11 +241,15 @@ describe('rxjs-pool run', () => {
         'left.txt',
         ...nodeCommand(
           `if (process.argv[1] === '3') process.exit(1);
-           setTimeout(Object, 300)`,
+           setInterval(() => require('fs').existsSync(${JSON.stringify(gate)}) && process.exit(0), 10);
+           setTimeout(() => process.exit(3), 60000).unref();`,
         ),
       ],
       { stdin: lines(1, 2, 3, 4, 5) },
     );
+    await waitUntil(() => run.stdoutSoFar().includes('"item":"3"'));
+    writeFileSync(gate, '');
+    const { code, stdout } = await run.finished;
     expect(code).toBe(1);
     expect(
       results(stdout)
@@ -395,22 +402,32 @@ describe('rxjs-pool run', () => {
   });
 
   describe('interrupts', () => {
-    /** Each item leaves a file when it starts, then runs for `ms` and prints `done`. */
-    function slowCommand(ms: number): string[] {
+    /**
+     * Each item leaves a file with its pid when it starts, then runs until the test opens the gate
+     * (a file), and prints `done`: the test decides when commands end, not a clock.
+     */
+    const gate = (): string => join(dir, 'go');
+    function gatedCommand(): string[] {
       return nodeCommand(
-        `require('fs').writeFileSync(${JSON.stringify(dir)} + '/started-' + process.argv[1], String(process.pid));
-         setTimeout(() => console.log('done'), ${ms})`,
+        `const fs = require('fs');
+         fs.writeFileSync(${JSON.stringify(dir)} + '/started-' + process.argv[1], String(process.pid));
+         setInterval(() => { if (fs.existsSync(${JSON.stringify(gate())})) { console.log('done'); process.exit(0) } }, 10);
+         setTimeout(() => process.exit(3), 60000).unref(); // never outlives a failed test for long`,
       );
     }
     const started = (): string[] => readdirSync(dir).filter((name) => name.startsWith('started-'));
 
     it('stops gracefully on SIGINT: running commands finish, nothing new starts, exit 130', async () => {
       const run = start(
-        ['run', '-j', '2', '--leftover', 'left.txt', '--no-progress', ...slowCommand(1500)],
-        { stdin: lines(1, 2, 3, 4, 5, 6) },
+        ['run', '-j', '2', '--leftover', 'left.txt', '--no-progress', ...gatedCommand()],
+        {
+          stdin: lines(1, 2, 3, 4, 5, 6),
+        },
       );
       await waitUntil(() => started().length === 2);
       run.child.kill('SIGINT');
+      await waitUntil(() => run.stderrSoFar().includes('stopping'));
+      writeFileSync(gate(), '');
       const { code, stdout, stderr } = await run.finished;
       expect(code).toBe(130);
       expect(stderr).toMatch(/SIGINT: stopping/);
@@ -427,11 +444,13 @@ describe('rxjs-pool run', () => {
     });
 
     it('stops gracefully on SIGTERM too', async () => {
-      const run = start(['run', '-j', '1', '--leftover', 'left.txt', ...slowCommand(500)], {
+      const run = start(['run', '-j', '1', '--leftover', 'left.txt', ...gatedCommand()], {
         stdin: lines(1, 2),
       });
       await waitUntil(() => started().length === 1);
       run.child.kill('SIGTERM');
+      await waitUntil(() => run.stderrSoFar().includes('stopping'));
+      writeFileSync(gate(), '');
       const { code, stdout } = await run.finished;
       expect(code).toBe(130);
       expect(results(stdout).map((r) => r.item)).toEqual(['1']);
@@ -439,7 +458,7 @@ describe('rxjs-pool run', () => {
     });
 
     it('kills the running commands on a second SIGINT, and still writes the leftover', async () => {
-      const run = start(['run', '-j', '2', '--leftover', 'left.txt', ...slowCommand(30000)], {
+      const run = start(['run', '-j', '2', '--leftover', 'left.txt', ...gatedCommand()], {
         stdin: lines(1, 2, 3),
       });
       await waitUntil(() => started().length === 2);
