@@ -1000,6 +1000,31 @@ describe('property: issue-3 policies', () => {
     );
   });
 
+  it("with onProgress, its last view shows the report's counts", () => {
+    fc.assert(
+      fc.property(
+        arbScenario.map((s) => ({ ...s, progress: true })),
+        (s) => {
+          const t = run(s);
+          withTrace(t, () => {
+            // Called after each change of the counts: the last call saw the final counts.
+            const report = t.reports[0] as PoolReport<number>;
+            const { accepted, succeeded, failed, retried, dropped } = report;
+            const lastView = t.progress.snapshots.at(-1) ?? {
+              accepted: 0,
+              succeeded: 0,
+              failed: 0,
+              retried: 0,
+              dropped: 0,
+            };
+            expect(lastView).toMatchObject({ accepted, succeeded, failed, retried, dropped });
+          });
+        },
+      ),
+      params,
+    );
+  });
+
   it('does no work after the halt, and tears down before it notifies', () => {
     fc.assert(
       fc.property(arbScenario, (s) => {
@@ -1574,4 +1599,39 @@ describe('property: issue-3 policies with promises under real microtasks', () =>
       { numRuns: 300 },
     );
   }, 60_000);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The property above, shrunk: an item failure that halts the pool (halt: 'abort') changes
+// `failed` and `active`, but onProgress is not called after it.
+// ---------------------------------------------------------------------------------------------
+
+describe('onProgress at a fatal failure (minimal case of the property above)', () => {
+  it('hands onProgress the failure that halts the pool before downstream hears it', () => {
+    const failure = new Error('a failed');
+    const views: PoolProgress[] = [];
+    const reports: PoolReport<string>[] = [];
+    new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(
+      ({ cold, expectObservable, expectSubscriptions }) => {
+        const source = cold('-a|');
+        const inner = cold('-#', undefined, failure);
+        const result = source.pipe(
+          pool(() => inner, {
+            concurrency: 1,
+            onProgress: (p) =>
+              views.push(
+                Object.fromEntries(COUNTS.map((k) => [k, p[k]])) as unknown as PoolProgress,
+              ),
+            onFinalize: (report) => reports.push(report),
+          }),
+        );
+        expectObservable(result).toBe('--#', undefined, failure);
+        expectSubscriptions(source.subscriptions).toBe('^-!');
+        expectSubscriptions(inner.subscriptions).toBe('-^!');
+      },
+    );
+    expect(reports[0]).toMatchObject({ reason: 'error', accepted: 1, failed: 1 });
+    // Got: { accepted: 1, queued: 0, active: 1, succeeded: 0, failed: 0, ... } (the view at 1).
+    expect(views.at(-1)).toMatchObject({ accepted: 1, queued: 0, active: 0, failed: 1 });
+  });
 });

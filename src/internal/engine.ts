@@ -479,8 +479,9 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
       if (this.options.ordered) this.flushOrdered();
     }
     if (onFailure !== undefined) this.callUser(onFailure, error, job.item);
-    if (isFatal) return this.fatal(error);
+    // The progress view shows the failure even when it is the one that halts the pool.
     this.progressed();
+    if (isFatal) return this.fatal(error);
     this.pump();
   }
 
