@@ -535,6 +535,21 @@ describe('poolFrom', () => {
     });
   });
 
+  describe('Node Readable released before it was read', () => {
+    it.each([
+      ['stop emits at subscription', { stop: of(true) }],
+      ['the signal is already aborted', { signal: AbortSignal.abort(new Error('no')) }],
+    ])('destroys a Node Readable when %s', async (_, options) => {
+      const readable = Readable.from([1, 2, 3]);
+      poolFrom(readable as AsyncIterable<number>, (n: number) => of(n), {
+        concurrency: 1,
+        ...options,
+      }).subscribe({ error: () => undefined });
+      await settle();
+      expect(readable.destroyed).toBe(true);
+    });
+  });
+
   describe('push sources given to poolFrom', () => {
     it('treats an Observable as a push source with an unbounded buffer, like mergeMap', () => {
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {

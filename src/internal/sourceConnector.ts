@@ -25,7 +25,7 @@ export function toSourceConnector<T>(source: unknown): SourceConnector<T> {
       const iterable = source as AsyncIterable<T>;
       return {
         kind: 'pull',
-        open: (target) => new AsyncPullSource(iterable[Symbol.asyncIterator](), target),
+        open: (target) => new AsyncPullSource(asyncIteratorOf(iterable), target),
       };
     }
     if (typeof candidate[Symbol.iterator] === 'function') {
@@ -44,4 +44,38 @@ export function toSourceConnector<T>(source: unknown): SourceConnector<T> {
       `Expected \`source\` to be an Iterable, an AsyncIterable or an ObservableInput, ${received(source)}`,
     );
   }
+}
+
+/** What `poolFrom` needs to know of a Node `Readable` (the library imports nothing from Node). */
+interface ReadableLike {
+  destroy(): unknown;
+  read(): unknown;
+  pipe(...args: never[]): unknown;
+}
+
+function isReadableLike(source: object): source is ReadableLike {
+  const candidate = source as Record<string, unknown>;
+  return (
+    typeof candidate['destroy'] === 'function' &&
+    typeof candidate['read'] === 'function' &&
+    typeof candidate['pipe'] === 'function'
+  );
+}
+
+/**
+ * The iterator `poolFrom` pulls. A Node `Readable` is destroyed whenever the pool lets go of it
+ * early, even before its first `next()`: Node's own iterator destroys its stream on `return()` only
+ * once iteration has begun, and a pool that ends at subscription (a `stop` that emits at once, an
+ * aborted `signal`) must not leave an open file behind.
+ */
+function asyncIteratorOf<T>(iterable: AsyncIterable<T>): AsyncIterator<T> {
+  const iterator = iterable[Symbol.asyncIterator]();
+  if (!isReadableLike(iterable)) return iterator;
+  const returnOf = iterator.return?.bind(iterator);
+  iterator.return = (value?: unknown) => {
+    const result = returnOf?.(value) ?? Promise.resolve({ done: true as const, value: undefined });
+    iterable.destroy();
+    return result;
+  };
+  return iterator;
 }
