@@ -1,13 +1,43 @@
 import type { WorkContext } from '../types.js';
 
 /**
- * The {@link WorkContext} of one attempt. Its AbortController is created on first read of
- * `signal`, so work that never reads it costs no controller.
+ * What the pool aborts when it abandons an attempt in flight: the attempt's {@link WorkContext}
+ * (an item's {@link Job} for its first attempt, an {@link AttemptContext} for a retry), whose
+ * AbortController exists only once `signal` was read (or the attempt was aborted).
  *
  * @internal
  */
-export class AttemptContext implements WorkContext {
-  private controller: AbortController | undefined = undefined;
+export interface AbortableContext {
+  controller: AbortController | undefined;
+}
+
+/** The context's signal, its AbortController created on first read. @internal */
+export function signalOf(context: AbortableContext): AbortSignal {
+  if (context.controller === undefined) context.controller = new AbortController();
+  return context.controller.signal;
+}
+
+/**
+ * Aborts the context's signal. Work that reads the signal later still sees it aborted.
+ * `undefined` reason means the platform's AbortError.
+ *
+ * @internal
+ */
+export function abortContext(context: AbortableContext, reason: unknown): void {
+  if (context.controller === undefined) context.controller = new AbortController();
+  if (reason === undefined) context.controller.abort();
+  else context.controller.abort(reason);
+}
+
+/**
+ * The {@link WorkContext} of a retry (attempt 2 and later): its own `attempt` number and its own
+ * signal, so work still running from an earlier attempt keeps seeing that attempt's. Its
+ * AbortController is created on first read of `signal`, so work that never reads it costs none.
+ *
+ * @internal
+ */
+export class AttemptContext implements WorkContext, AbortableContext {
+  controller: AbortController | undefined = undefined;
 
   constructor(
     readonly index: number,
@@ -15,17 +45,6 @@ export class AttemptContext implements WorkContext {
   ) {}
 
   get signal(): AbortSignal {
-    if (this.controller === undefined) this.controller = new AbortController();
-    return this.controller.signal;
-  }
-
-  /** Aborts the signal if work has read it. `undefined` reason means the platform's AbortError. */
-  abort(reason: unknown): void {
-    if (this.controller === undefined) {
-      // Work that reads the signal later still sees it aborted.
-      this.controller = new AbortController();
-    }
-    if (reason === undefined) this.controller.abort();
-    else this.controller.abort(reason);
+    return signalOf(this);
   }
 }

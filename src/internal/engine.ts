@@ -7,10 +7,10 @@ import {
   type ObservableInput,
 } from 'rxjs';
 import { BufferOverflowError } from '../errors.js';
-import type { PoolEndReason, PoolProgress, PoolReport, Work } from '../types.js';
-import { AttemptContext } from './attemptContext.js';
+import type { PoolEndReason, PoolProgress, PoolReport, Work, WorkContext } from '../types.js';
+import { abortContext, AttemptContext } from './attemptContext.js';
 import { isPromiseLike } from './isPromiseLike.js';
-import { Job, JobStatus } from './job.js';
+import { Job, JobStatus, Starting } from './job.js';
 import type { ResolvedOptions } from './options.js';
 import { ProgressView, type ProgressSource } from './progressView.js';
 import type { PullSource, PullTarget } from './pullSource.js';
@@ -52,7 +52,7 @@ class AttemptSubscriber<T, R> extends Subscriber<R> {
   constructor(
     private readonly engine: PoolEngine<T, R>,
     private readonly job: Job<T, R>,
-    private readonly context: AttemptContext,
+    private readonly attempt: number,
   ) {
     super();
   }
@@ -63,12 +63,12 @@ class AttemptSubscriber<T, R> extends Subscriber<R> {
 
   protected override _error(error: unknown): void {
     this.unsubscribe();
-    this.engine.attemptFailed(this.job, this.context, error);
+    this.engine.attemptFailed(this.job, this.attempt, error);
   }
 
   protected override _complete(): void {
     this.unsubscribe();
-    this.engine.attemptCompleted(this.job, this.context);
+    this.engine.attemptCompleted(this.job, this.attempt);
   }
 }
 
@@ -90,9 +90,15 @@ class AttemptSubscriber<T, R> extends Subscriber<R> {
  */
 export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
   private state = State.Running;
+  /**
+   * Accepted items waiting for a worker, oldest first. Items enter in acceptance order and leave
+   * only from the head (a start, a 'drop-oldest' drop) or all at once (a stop, a drain, the end),
+   * so the queue holds consecutive indexes, `accepted - queue.length` up to `accepted - 1`. The
+   * one exception is 'drop-newest': a dropped item takes an index without being queued, which
+   * leaves a gap; with it, `queueIndexes` keeps each queued item's index, in step with `queue`.
+   */
   private readonly queue = new RingQueue<T>();
-  /** The acceptance index of each queued item, in step with `queue`. */
-  private readonly queueIndexes = new RingQueue<number>();
+  private readonly queueIndexes: RingQueue<number> | undefined;
   /** Items cleared from the queue by a stop or a drain; reported as `unstarted`. */
   private unstarted: T[] = [];
   /** Started jobs not yet delivered, oldest first (see {@link Job}). */
@@ -127,6 +133,7 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     private readonly source: SourceConnector<T>,
   ) {
     this.bound = options.concurrency + options.bufferSize;
+    this.queueIndexes = options.overflow === 'drop-newest' ? new RingQueue<number>() : undefined;
     this.onOutsideAbort = options.signal === undefined ? undefined : () => this.abortFromOutside();
   }
 
@@ -193,7 +200,11 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     try {
       while (this.state === State.Running) {
         if (this.active < this.options.concurrency && this.queue.length > 0) {
-          this.startJob(this.queue.shift(), this.queueIndexes.shift());
+          const index =
+            this.queueIndexes === undefined
+              ? this.accepted - this.queue.length
+              : this.queueIndexes.shift();
+          this.startJob(this.queue.shift(), index);
           this.progressed();
         } else if (
           this.pullSource !== undefined &&
@@ -216,14 +227,7 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
 
   acceptPulled(item: T): void {
     if (this.state !== State.Running) return;
-    const index = this.accepted++;
-    if (this.active < this.options.concurrency && this.queue.length === 0) {
-      this.startJob(item, index);
-    } else {
-      this.queue.push(item);
-      this.queueIndexes.push(index);
-    }
-    this.progressed();
+    this.accept(item);
     this.pump();
   }
 
@@ -240,15 +244,7 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
   private acceptPushed(item: T): void {
     if (this.state !== State.Running) return;
     if (this.active + this.queue.length + this.held + this.backlog < this.bound) {
-      const index = this.accepted++;
-      if (this.active < this.options.concurrency && this.queue.length === 0) {
-        this.startJob(item, index);
-      } else {
-        this.queue.push(item);
-        this.queueIndexes.push(index);
-      }
-      this.progressed();
-      return;
+      return this.accept(item);
     }
     // A push source cannot be paused: a full buffer overflows.
     const { overflow, onDrop } = this.options;
@@ -258,14 +254,24 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     this.accepted++;
     let droppedItem = item;
     if (overflow === 'drop-oldest' && this.queue.length > 0) {
-      droppedItem = this.queue.shift();
-      this.queueIndexes.shift();
       // The arriving item is queued before `onDrop` runs, so a throwing `onDrop` loses nothing.
+      droppedItem = this.queue.shift();
       this.queue.push(item);
-      this.queueIndexes.push(this.accepted - 1);
     }
     this.dropped++;
     if (onDrop !== undefined) this.callUser(onDrop, droppedItem);
+    this.progressed();
+  }
+
+  /** Takes an item within the bound: it gets the next index, and starts now or waits in line. */
+  private accept(item: T): void {
+    const index = this.accepted++;
+    if (this.active < this.options.concurrency && this.queue.length === 0) {
+      this.startJob(item, index);
+    } else {
+      this.queue.push(item);
+      this.queueIndexes?.push(index);
+    }
     this.progressed();
   }
 
@@ -289,42 +295,47 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
    * loop, not by recursion, so any number of synchronous retries keeps the stack flat.
    */
   private startAttempt(job: Job<T, R>): void {
-    if (job.isStarting) {
-      job.restart = true;
+    if (job.starting !== Starting.No) {
+      job.starting = Starting.Again;
       return;
     }
-    job.isStarting = true;
     do {
-      job.restart = false;
+      job.starting = Starting.Yes;
       this.runAttempt(job);
       // A halt while the retry was pending has abandoned the job: nothing more starts.
-    } while (job.restart && job.status === JobStatus.Waiting);
-    job.isStarting = false;
+    } while ((job.starting as Starting) === Starting.Again && job.status === JobStatus.Waiting);
+    job.starting = Starting.No;
   }
 
+  /**
+   * Runs one attempt. Its callbacks carry the attempt's number: one that is not `job.attempts`
+   * any more (the attempt timed out, or the pool let go of the job) is stale and ignored.
+   */
   private runAttempt(job: Job<T, R>): void {
-    const context = new AttemptContext(job.index, ++job.attempt);
-    job.context = context;
+    const attempt = ++job.attempts;
+    // The first attempt's context is the job itself; a retry gets its own.
+    let context: WorkContext = job;
+    if (attempt > 1) context = job.retryContext = new AttemptContext(job.index, attempt);
     job.status = JobStatus.Running;
     const { timeout } = this.options;
     if (timeout !== undefined) {
-      job.timer = asyncScheduler.schedule(() => this.attemptTimedOut(job, context), timeout);
+      job.timer = asyncScheduler.schedule(() => this.attemptTimedOut(job, attempt), timeout);
     }
     let input: ObservableInput<R>;
     try {
       input = this.work(job.item, context);
     } catch (error) {
-      return this.attemptFailed(job, context, error);
+      return this.attemptFailed(job, attempt, error);
     }
     if (isPromiseLike<R>(input)) {
       // Promises skip the Observable machinery: one `then` and two callbacks per attempt.
       try {
         input.then(
-          (value) => this.promiseSettled(job, context, value),
-          (error: unknown) => this.attemptFailed(job, context, error),
+          (value) => this.promiseSettled(job, attempt, value),
+          (error: unknown) => this.attemptFailed(job, attempt, error),
         );
       } catch (error) {
-        this.attemptFailed(job, context, error);
+        this.attemptFailed(job, attempt, error);
       }
       return;
     }
@@ -333,15 +344,15 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
       inner = from(input);
     } catch (error) {
       // Not an ObservableInput: that item's failure, like a synchronous throw.
-      return this.attemptFailed(job, context, error);
+      return this.attemptFailed(job, attempt, error);
     }
-    const subscriber = new AttemptSubscriber(this, job, context);
+    const subscriber = new AttemptSubscriber(this, job, attempt);
     job.inner = subscriber;
     inner.subscribe(subscriber);
   }
 
-  private promiseSettled(job: Job<T, R>, context: AttemptContext, value: R): void {
-    if (job.context !== context || job.status !== JobStatus.Running) return;
+  private promiseSettled(job: Job<T, R>, attempt: number, value: R): void {
+    if (job.attempts !== attempt || job.status !== JobStatus.Running) return;
     this.endAttempt(job);
     if (this.options.ordered && job !== this.first) {
       (job.held ??= []).push(value);
@@ -372,32 +383,32 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
   }
 
   /** @internal */
-  attemptCompleted(job: Job<T, R>, context: AttemptContext): void {
-    if (job.context !== context || job.status !== JobStatus.Running) return;
+  attemptCompleted(job: Job<T, R>, attempt: number): void {
+    if (job.attempts !== attempt || job.status !== JobStatus.Running) return;
     this.endAttempt(job);
     this.jobSucceeded(job);
   }
 
   /** @internal */
-  attemptFailed(job: Job<T, R>, context: AttemptContext, error: unknown): void {
-    if (job.context !== context || job.status !== JobStatus.Running) return;
+  attemptFailed(job: Job<T, R>, attempt: number, error: unknown): void {
+    if (job.attempts !== attempt || job.status !== JobStatus.Running) return;
     this.endAttempt(job);
-    if (job.attempt <= this.options.retryCount) return this.retryLater(job, error);
+    if (attempt <= this.options.retryCount) return this.retryLater(job, error);
     this.jobFailed(job, error);
   }
 
-  private attemptTimedOut(job: Job<T, R>, context: AttemptContext): void {
-    if (job.context !== context || job.status !== JobStatus.Running) return;
+  private attemptTimedOut(job: Job<T, R>, attempt: number): void {
+    if (job.attempts !== attempt || job.status !== JobStatus.Running) return;
     job.timer = undefined;
     const error = new TimeoutError();
-    context.abort(error);
+    abortContext(job.attemptContext, error);
     job.inner?.unsubscribe();
     job.inner = undefined;
-    this.attemptFailed(job, context, error);
+    this.attemptFailed(job, attempt, error);
   }
 
   private endAttempt(job: Job<T, R>): void {
-    job.inner = undefined;
+    if (job.inner !== undefined) job.inner = undefined;
     if (job.timer !== undefined) {
       job.timer.unsubscribe();
       job.timer = undefined;
@@ -415,7 +426,7 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     }
     let notifier: Observable<unknown>;
     try {
-      notifier = from(retryDelay(error, job.attempt) as ObservableInput<unknown>);
+      notifier = from(retryDelay(error, job.attempts) as ObservableInput<unknown>);
     } catch (thrown) {
       return this.jobFailed(job, thrown);
     }
@@ -556,7 +567,7 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     this.releaseSource(error);
     this.stopSubscriber?.unsubscribe();
     this.unstarted = this.unstarted.concat(this.queue.drain());
-    this.queueIndexes.drain();
+    this.queueIndexes?.drain();
     this.progressed();
     this.pump();
   }
@@ -603,7 +614,7 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     const unfinished: T[] = [];
     for (let i = 0; i < abandoned.length; i++) {
       const job = abandoned[i]!;
-      if (wasRunning[i]) job.context!.abort(abortReason);
+      if (wasRunning[i]) abortContext(job.attemptContext, abortReason);
       job.inner?.unsubscribe();
       job.timer?.unsubscribe();
       job.inner = job.timer = undefined;
@@ -621,7 +632,7 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
       unstarted: this.unstarted.concat(this.queue.drain()),
       unfinished,
     };
-    this.queueIndexes.drain();
+    this.queueIndexes?.drain();
     this.unstarted = [];
     let endError = error;
     const { onFinalize } = this.options;

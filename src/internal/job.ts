@@ -1,5 +1,6 @@
 import type { Subscription } from 'rxjs';
-import type { AttemptContext } from './attemptContext.js';
+import type { WorkContext } from '../types.js';
+import { signalOf, type AbortableContext, type AttemptContext } from './attemptContext.js';
 
 /** Where a started item is in its life. @internal */
 export const enum JobStatus {
@@ -17,28 +18,44 @@ export const enum JobStatus {
   Abandoned,
 }
 
+/** Where a job's attempt loop is: a retry asked for while an attempt starts waits for the loop. @internal */
+export const enum Starting {
+  /** No attempt is being started. */
+  No,
+  /** An attempt is being started. */
+  Yes,
+  /** A retry was asked for while an attempt was starting: the starting loop runs it next. */
+  Again,
+}
+
 /**
  * One started item. Jobs form an intrusive doubly linked list in start order, which is acceptance
  * order: O(1) unlink when a job ends, and the halt walks it to report `unfinished` in order.
  *
+ * A job is also the {@link WorkContext} of its first attempt (`attempt` is always 1 here), so an
+ * item that succeeds at once costs one object; each retry gets an {@link AttemptContext}.
+ *
  * @internal
  */
-export class Job<T, R> {
+export class Job<T, R> implements WorkContext, AbortableContext {
+  /** The first attempt's AbortController, created on first read of `signal`. */
+  controller: AbortController | undefined = undefined;
   prev: Job<T, R> | undefined = undefined;
   next: Job<T, R> | undefined = undefined;
   status = JobStatus.Running;
-  /** Attempts started so far; the running attempt's number. */
-  attempt = 0;
-  /** The running attempt's context; callbacks of any other attempt are stale and ignored. */
-  context: AttemptContext | undefined = undefined;
+  /**
+   * Attempts started so far: the running attempt's number. Callbacks of any other attempt are
+   * stale and ignored.
+   */
+  attempts = 0;
+  /** The running attempt's context when it is a retry; `undefined` during the first attempt. */
+  retryContext: AttemptContext | undefined = undefined;
   /** The running attempt's inner subscription, when its work returned something other than a promise. */
   inner: Subscription | undefined = undefined;
   /** The running attempt's timeout, or the wait before its retry. */
   timer: Subscription | undefined = undefined;
-  /** An attempt of this job is being started: a retry asked for now waits for the loop. */
-  isStarting = false;
-  /** A retry was asked for while an attempt was starting; the starting loop runs it next. */
-  restart = false;
+  /** Whether an attempt of this job is being started (see {@link Starting}). */
+  starting = Starting.No;
   /** Results held back by `ordered` until every earlier item has delivered its own. */
   held: R[] | undefined = undefined;
 
@@ -46,4 +63,24 @@ export class Job<T, R> {
     readonly item: T,
     readonly index: number,
   ) {}
+
+  /** As the first attempt's context. */
+  get attempt(): number {
+    return 1;
+  }
+
+  /** As the first attempt's context: its signal, created on first read. */
+  get signal(): AbortSignal {
+    return signalOf(this);
+  }
+
+  /** The running (or last) attempt's context: the one whose signal a halt or a timeout aborts. */
+  get attemptContext(): AbortableContext {
+    return this.retryContext ?? this;
+  }
+
+  /** What `JSON.stringify` shows of the first attempt's context (not the pool's bookkeeping). */
+  toJSON(): { index: number; attempt: number } {
+    return { index: this.index, attempt: 1 };
+  }
 }
