@@ -6,6 +6,7 @@
 //                                      BENCH_QUICK=1 does the same
 //   npm run bench -- --only w1,w3      some workloads only (w1, w1rx, w1push, w2, w3, w4)
 //   npm run bench -- --out FILE        also write the tables to FILE
+//   npm run bench -- --help            this text (an unknown flag is an error, not a full run)
 //
 // Targets are information: a missed target never fails the run. A crash (a child that dies, or
 // a contender that returns the wrong count) does, with exit code 1.
@@ -20,6 +21,27 @@ import { environment, runChild } from './lib/harness.mjs';
 const WORKLOADS = ['w1', 'w1rx', 'w1push', 'w2', 'w3', 'w4'];
 
 const args = process.argv.slice(2);
+const HELP = `Usage: npm run bench [-- [--quick] [--only ${WORKLOADS.join(',')}] [--out FILE]]
+
+  (no flags)     the full run: every workload, about 15 minutes on 2 cores
+  --quick        small N, one run each: proves the bench still works (CI); BENCH_QUICK=1 too
+  --only LIST    some workloads only, comma-separated: ${WORKLOADS.join(', ')}
+  --out FILE     also write the tables to FILE (Prettier-formatted markdown)
+  --help         this text`;
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(HELP);
+  process.exit(0);
+}
+const FLAGS_WITH_VALUE = ['--only', '--out'];
+const badFlag = args.find((arg, i) =>
+  FLAGS_WITH_VALUE.includes(args[i - 1])
+    ? arg.startsWith('--')
+    : arg !== '--quick' && (!FLAGS_WITH_VALUE.includes(arg) || args[i + 1] === undefined),
+);
+if (badFlag !== undefined) {
+  console.error(`Unknown argument, or a flag without its value: ${badFlag}\n\n${HELP}`);
+  process.exit(2);
+}
 const valueOf = (flag) => {
   const at = args.indexOf(flag);
   return at >= 0 ? args[at + 1] : undefined;

@@ -11,3 +11,21 @@ const library = await import(override ? pathToFileURL(resolve(override)).href : 
 export const pool = library.pool;
 /** rxjs-pool's `poolFrom`. */
 export const poolFrom = library.poolFrom;
+
+/**
+ * The work function and options both rxjs-pool adapters hand to the library: the bench's work
+ * takes the item's signal as its second argument, rxjs-pool passes a context, so work that wants
+ * the signal reads `context.signal` (only then does rxjs-pool create an AbortController).
+ *
+ * @param {import('../contenders/types.mjs').BenchWork} work
+ * @param {import('../contenders/types.mjs').RunOptions} options
+ * @returns {[(item: any, context: any) => any, object]} the work and the options for rxjs-pool.
+ */
+export function poolArguments(work, { concurrency, signal, bufferSize, onFinalize, onProgress }) {
+  const fn = signal ? (item, context) => work(item, context.signal) : work;
+  const options = { concurrency };
+  if (bufferSize !== undefined) options.bufferSize = bufferSize;
+  if (onFinalize) options.onFinalize = onFinalize;
+  if (onProgress) options.onProgress = onProgress;
+  return [fn, options];
+}

@@ -1,6 +1,19 @@
 // Parent side of the timed workloads (W1, W1-rx, W1-push): runs every row's children, interleaved
 // (run 1 of every row, then run 2, ...) so that a change in background load hits all rows alike.
-import { formatMs, formatRatio, formatSpread, stats } from './harness.mjs';
+import { formatCount, formatMs, formatRatio, formatSpread, stats, table } from './harness.mjs';
+
+/**
+ * How many processes and rounds the timed workloads run, and their caps: the full run, or the
+ * quick one (one process per row, one round: proves the bench runs, in CI).
+ *
+ * @param {boolean} quick
+ * @returns {{ runs: number; slowRuns: number; iterations: number; warmup: number; capMs: number; slowMs: number }}
+ */
+export function timedConfig(quick) {
+  return quick
+    ? { runs: 1, slowRuns: 1, iterations: 1, warmup: 0, capMs: 60_000, slowMs: 2000 }
+    : { runs: 5, slowRuns: 3, iterations: 3, warmup: 1, capMs: 120_000, slowMs: 2000 };
+}
 
 /**
  * @typedef {object} Row
@@ -93,4 +106,41 @@ export function runsCell(row) {
   if (row.dnfMs !== undefined) return '1 (capped)';
   const timed = row.samples.reduce((sum, s) => sum + s.iterations, 0);
   return `${row.samples.length} (${timed} timed)`;
+}
+
+/**
+ * The table of a timed workload at one size: first the FLOOR (its times in every child of these
+ * rows), then each row's time, ratio to the FLOOR and processes.
+ *
+ * @param {Awaited<ReturnType<typeof measureRows>>} measured
+ * @param {string} floorLabel
+ * @param {number} n - items.
+ * @returns {string} markdown.
+ */
+export function floorTable(measured, floorLabel, n) {
+  const floors = floorSamples(measured);
+  const floorMedian = floors.length ? stats(floors).median : undefined;
+  const lines = [
+    [
+      floorLabel,
+      timeCell({ samples: floors.map((ms) => ({ ms })) }),
+      '1.00x',
+      `${floors.length} processes`,
+    ],
+    ...measured.map((r) => [r.label, timeCell(r), ratioCell(r, floorMedian), runsCell(r)]),
+  ];
+  return table(['contender', `time for ${formatCount(n)} items`, '× FLOOR', 'processes'], lines);
+}
+
+/**
+ * One workload's section: its title, the machine's stamp, how it was measured, its table.
+ *
+ * @param {any} ctx - see run.mjs.
+ * @param {string} title - without the `###`.
+ * @param {string} method - how the numbers were taken.
+ * @param {string} body - the table.
+ * @returns {string} markdown.
+ */
+export function section(ctx, title, method, body) {
+  return [`### ${title}`, '', ctx.stamp(), '', method, '', body].join('\n');
 }

@@ -1,34 +1,10 @@
 // W1 promise work: n items, `async x => x`, concurrency 8, from a generator.
-import { formatCount, formatMs, formatRatio, stats, table } from '../lib/harness.mjs';
-import {
-  floorSamples,
-  measureRows,
-  medianRatio,
-  ratioCell,
-  runsCell,
-  timeCell,
-} from '../lib/throughput.mjs';
+import { formatCount, formatMs, formatRatio } from '../lib/harness.mjs';
+import { floorTable, measureRows, medianRatio, section, timedConfig } from '../lib/throughput.mjs';
 
-const FULL = {
-  n: 1_000_000,
-  runs: 5,
-  slowRuns: 3,
-  iterations: 3,
-  warmup: 1,
-  capMs: 120_000,
-  slowMs: 2000,
-  mergeMapCapMs: 20_000,
-};
-const QUICK = {
-  n: 10_000,
-  runs: 1,
-  slowRuns: 1,
-  iterations: 1,
-  warmup: 0,
-  capMs: 60_000,
-  slowMs: 2000,
-  mergeMapCapMs: 60_000,
-};
+const SIZES = { full: 1_000_000, quick: 10_000 };
+/** mergeMap is quadratic here: capped short in the full run. */
+const MERGE_MAP_CAP_MS = { full: 20_000, quick: 60_000 };
 
 /**
  * Runs W1 and returns its markdown and its targets.
@@ -36,8 +12,8 @@ const QUICK = {
  * @param {any} ctx - see run.mjs.
  */
 export async function run(ctx) {
-  const config = ctx.quick ? QUICK : FULL;
-  const { n } = config;
+  const config = timedConfig(ctx.quick);
+  const n = ctx.quick ? SIZES.quick : SIZES.full;
   const base = { measure: 'throughput', n, concurrency: 8, source: 'generator', work: 'promise' };
   const row = (label, contender, extra = {}) => ({
     label,
@@ -68,31 +44,16 @@ export async function run(ctx) {
     row('p-limit + `Promise.all`', 'p-limit', { slow: !ctx.quick }),
     row('rxjs `from(generator).pipe(mergeMap(work, 8))`', 'rxjs-mergeMap', {
       slow: !ctx.quick,
-      capMs: config.mergeMapCapMs,
+      capMs: ctx.quick ? MERGE_MAP_CAP_MS.quick : MERGE_MAP_CAP_MS.full,
     }),
   ];
   const measured = await measureRows(ctx, 'W1', rows, config);
-  const floors = floorSamples(measured);
-  const floorMedian = floors.length ? stats(floors).median : undefined;
-
-  const lines = [
-    [
-      'FLOOR (hand-written loop)',
-      timeCell({ samples: floors.map((ms) => ({ ms })) }),
-      '1.00x',
-      `${floors.length} processes`,
-    ],
-    ...measured.map((r) => [r.label, timeCell(r), ratioCell(r, floorMedian), runsCell(r)]),
-  ];
-  const markdown = [
-    `### W1 promise work: ${formatCount(n)} items, \`async x => x\`, concurrency 8, from a generator`,
-    '',
-    ctx.stamp(),
-    '',
+  const markdown = section(
+    ctx,
+    `W1 promise work: ${formatCount(n)} items, \`async x => x\`, concurrency 8, from a generator`,
     "Each process (a fresh `node`) runs rounds after an unmeasured one; a round times the FLOOR and the contender once each, back to back, in alternating order. Time: median (min–max) over the processes of each one's median. × FLOOR: each process's median of its rounds' contender/FLOOR ratios, then median (min–max) over the processes. Processes: how many, and timed rounds in all.",
-    '',
-    table(['contender', `time for ${formatCount(n)} items`, '× FLOOR', 'processes'], lines),
-  ].join('\n');
+    floorTable(measured, 'FLOOR (hand-written loop)', n),
+  );
 
   const ours = measured.filter((r) => r.ours);
   const others = measured.filter((r) => !r.ours && !r.variant);

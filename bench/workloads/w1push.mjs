@@ -1,28 +1,18 @@
 // W1-push scaling: `from(array).pipe(pool(promiseWork, { concurrency: 8 }))` at three sizes; time
 // must grow linearly where mergeMap's grows with the square of the input.
 import { formatCount, formatMs, formatRatio, formatSpread, table } from '../lib/harness.mjs';
-import { measureRows, medianMs, ratioCell, timeCell } from '../lib/throughput.mjs';
+import {
+  measureRows,
+  medianMs,
+  ratioCell,
+  section,
+  timeCell,
+  timedConfig,
+} from '../lib/throughput.mjs';
 
-const FULL = {
-  sizes: [100_000, 200_000, 1_000_000],
-  runs: 5,
-  slowRuns: 3,
-  iterations: 3,
-  warmup: 1,
-  capMs: 120_000,
-  slowMs: 2000,
-  mergeMapCapMs: 20_000,
-};
-const QUICK = {
-  sizes: [1_000, 2_000, 10_000],
-  runs: 1,
-  slowRuns: 1,
-  iterations: 1,
-  warmup: 0,
-  capMs: 60_000,
-  slowMs: 2000,
-  mergeMapCapMs: 60_000,
-};
+const SIZES = { full: [100_000, 200_000, 1_000_000], quick: [1_000, 2_000, 10_000] };
+/** mergeMap is quadratic here: capped short in the full run. */
+const MERGE_MAP_CAP_MS = { full: 20_000, quick: 60_000 };
 
 /**
  * Runs W1-push and returns its markdown and its targets.
@@ -30,8 +20,8 @@ const QUICK = {
  * @param {any} ctx - see run.mjs.
  */
 export async function run(ctx) {
-  const config = ctx.quick ? QUICK : FULL;
-  const { sizes } = config;
+  const config = timedConfig(ctx.quick);
+  const sizes = ctx.quick ? SIZES.quick : SIZES.full;
   const job = (contender, n) => ({
     measure: 'throughput',
     n,
@@ -50,7 +40,7 @@ export async function run(ctx) {
       key: 'mergeMap',
       label: 'rxjs `from(array).pipe(mergeMap(work, 8))`',
       contender: 'rxjs-mergeMap',
-      capMs: config.mergeMapCapMs,
+      capMs: ctx.quick ? MERGE_MAP_CAP_MS.quick : MERGE_MAP_CAP_MS.full,
       slow: !ctx.quick,
     },
   ];
@@ -101,18 +91,15 @@ export async function run(ctx) {
       return [c.label, ...sizes.map((n) => cell(at(c.key, n))), grow];
     }),
   ];
-  const markdown = [
-    `### W1-push scaling: promise work from an array, concurrency 8, at ${sizes.map(formatCount).join(', ')} items`,
-    '',
-    ctx.stamp(),
-    '',
+  const markdown = section(
+    ctx,
+    `W1-push scaling: promise work from an array, concurrency 8, at ${sizes.map(formatCount).join(', ')} items`,
     `Measured as W1 (rounds of FLOOR and contender back to back in each fresh process). Each cell: time median (min–max) over the processes, then the median (min–max) of the per-process ratios to the FLOOR run over the same array. Last column: median time at ${formatCount(last)} / median time at ${formatCount(first)} (linear = ${last / first}x).`,
-    '',
     table(
       ['contender', ...sizes.map(formatCount), `${formatCount(last)} / ${formatCount(first)}`],
       lines,
     ),
-  ].join('\n');
+  );
 
   const poolFirst = medianMs(at('pool', first));
   const poolLast = medianMs(at('pool', last));
