@@ -73,6 +73,34 @@ class AttemptSubscriber<T, R> extends Subscriber<R> {
 }
 
 /**
+ * The subscriber to a push source. A class of its own, not a {@link CallbackSubscriber}, so that
+ * the call for each pushed item goes straight to the engine (a call site shared with other
+ * callbacks would be polymorphic). As every Subscriber, it closes itself before passing on the
+ * source's end.
+ *
+ * @internal
+ */
+class PushSourceSubscriber<T, R> extends Subscriber<T> {
+  constructor(private readonly engine: PoolEngine<T, R>) {
+    super();
+  }
+
+  protected override _next(item: T): void {
+    this.engine.acceptPushed(item);
+  }
+
+  protected override _error(error: unknown): void {
+    this.unsubscribe();
+    this.engine.sourceFailed(error);
+  }
+
+  protected override _complete(): void {
+    this.unsubscribe();
+    this.engine.sourceCompleted();
+  }
+}
+
+/**
  * The state machine behind {@link pool} and {@link poolFrom}: one instance per subscription.
  *
  * The rules it keeps:
@@ -170,17 +198,7 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
       if (this.state !== State.Running) return;
     }
     if (this.source.kind === 'push') {
-      this.pushSubscriber = new CallbackSubscriber<T>(
-        (item) => this.acceptPushed(item),
-        (error) => {
-          this.isSourceDone = true;
-          this.fatal(error);
-        },
-        () => {
-          this.isSourceDone = true;
-          this.pump();
-        },
-      );
+      this.pushSubscriber = new PushSourceSubscriber(this);
       this.source.observable.subscribe(this.pushSubscriber);
     } else {
       this.pump();
@@ -231,17 +249,20 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     this.pump();
   }
 
-  pullCompleted(): void {
+  /** The source (pulled or pushed) has no more items. */
+  sourceCompleted(): void {
     this.isSourceDone = true;
     this.pump();
   }
 
-  pullFailed(error: unknown): void {
+  /** The source (pulled or pushed) failed. */
+  sourceFailed(error: unknown): void {
     this.isSourceDone = true;
     this.fatal(error);
   }
 
-  private acceptPushed(item: T): void {
+  /** @internal */
+  acceptPushed(item: T): void {
     if (this.state !== State.Running) return;
     if (this.active + this.queue.length + this.held + this.backlog < this.bound) {
       return this.accept(item);

@@ -19,8 +19,8 @@ export type ReleasableIterator = { [haltCause]?: (error: unknown) => void } & {
 /** What a pull source reports to. @internal */
 export interface PullTarget<T> {
   acceptPulled(item: T): void;
-  pullCompleted(): void;
-  pullFailed(error: unknown): void;
+  sourceCompleted(): void;
+  sourceFailed(error: unknown): void;
 }
 
 /** A source the pool pulls from, one item per `pull()`. @internal */
@@ -66,12 +66,12 @@ export class SyncPullSource<T> implements PullSource {
       result = this.iterator.next();
     } catch (error) {
       this.isDone = true;
-      this.target.pullFailed(error);
+      this.target.sourceFailed(error);
       return;
     }
     if (result.done) {
       this.isDone = true;
-      this.target.pullCompleted();
+      this.target.sourceCompleted();
     } else {
       this.target.acceptPulled(result.value);
     }
@@ -130,10 +130,10 @@ export class AsyncPullSource<T> implements PullSource {
     }
     if (failed) {
       this.isDone = true;
-      this.target.pullFailed(error);
+      this.target.sourceFailed(error);
     } else if (result!.done) {
       this.isDone = true;
-      this.target.pullCompleted();
+      this.target.sourceCompleted();
     } else {
       this.target.acceptPulled(result!.value);
     }
