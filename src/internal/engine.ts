@@ -243,6 +243,7 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
 
   // ---- the source -------------------------------------------------------------------------
 
+  /** An item the pull source answered with; it was pulled only below the bound. */
   acceptPulled(item: T): void {
     if (this.state !== State.Running) return;
     this.accept(item);
@@ -261,7 +262,7 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     this.fatal(error);
   }
 
-  /** @internal */
+  /** An item from a push source: accepted within the bound, else the `overflow` strategy decides. */
   acceptPushed(item: T): void {
     if (this.state !== State.Running) return;
     if (this.active + this.queue.length + this.held + this.backlog < this.bound) {
@@ -329,8 +330,9 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
   }
 
   /**
-   * Runs one attempt. Its callbacks carry the attempt's number: one that is not `job.attempts`
-   * any more (the attempt timed out, or the pool let go of the job) is stale and ignored.
+   * Runs one attempt. Its callbacks carry the attempt's number, and are stale, so ignored, once
+   * that is not `job.attempts` any more (a later attempt started) or the job is not running (the
+   * attempt timed out or ended, or the pool let go of the job).
    */
   private runAttempt(job: Job<T, R>): void {
     const attempt = ++job.attempts;
