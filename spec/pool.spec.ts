@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import {
   Observable,
   Subject,
@@ -89,6 +90,30 @@ describe('pool', () => {
   });
 
   describe('2. work', () => {
+    it('hands work a context that logs and serializes as { index, attempt, signal }, on every attempt', () => {
+      const seen: { json: string; logged: string }[] = [];
+      of('a')
+        .pipe(
+          pool(
+            (_item: string, context: WorkContext) => {
+              seen.push({ json: JSON.stringify(context), logged: inspect(context) });
+              return throwError(() => new Error('again'));
+            },
+            { concurrency: 1, retry: 1 },
+          ),
+        )
+        .subscribe({ error: () => undefined });
+      expect(seen.map((s) => s.json)).toEqual([
+        '{"index":0,"attempt":1}',
+        '{"index":0,"attempt":2}',
+      ]);
+      for (const { logged } of seen) {
+        expect(logged).toMatch(
+          /^\{ index: 0, attempt: [12], signal: AbortSignal \{ aborted: false \} \}$/,
+        );
+      }
+    });
+
     it('calls work with the 0-based acceptance index and attempt 1', () => {
       const calls: Array<[string, number, number]> = [];
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {

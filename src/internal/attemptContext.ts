@@ -47,4 +47,14 @@ export class AttemptContext implements WorkContext, AbortableContext {
   get signal(): AbortSignal {
     return signalOf(this);
   }
+
+  /** What `JSON.stringify` shows: the {@link WorkContext}'s numbers, not the controller. */
+  toJSON(): { index: number; attempt: number } {
+    return { index: this.index, attempt: this.attempt };
+  }
+
+  /** What `console.log` and `util.inspect` show in Node: the {@link WorkContext}. */
+  [Symbol.for('nodejs.util.inspect.custom')](): WorkContext {
+    return { index: this.index, attempt: this.attempt, signal: this.signal };
+  }
 }

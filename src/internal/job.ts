@@ -83,4 +83,13 @@ export class Job<T, R> implements WorkContext, AbortableContext {
   toJSON(): { index: number; attempt: number } {
     return { index: this.index, attempt: 1 };
   }
+
+  /**
+   * What `console.log` and `util.inspect` show of the first attempt's context in Node: the
+   * {@link WorkContext}, not the pool's bookkeeping (a symbol from the global registry, so the
+   * library imports nothing from Node).
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): WorkContext {
+    return { index: this.index, attempt: 1, signal: this.signal };
+  }
 }
