@@ -83,7 +83,9 @@ export async function run(ctx) {
 
   const retained = (row) =>
     config.sizes
-      .map((n) => cell(row, n, (r) => (r.finished ? `${r.retainedMB.toFixed(1)} MB` : '—')))
+      .map((n) =>
+        cell(row, n, (r) => (r.finished ? `${Math.max(0, r.retainedMB).toFixed(1)} MB` : '—')),
+      )
       .join(' / ');
   const lines = rows.map((row) => [
     row.label,
