@@ -6,12 +6,13 @@
 //                                      BENCH_QUICK=1 does the same
 //   npm run bench -- --only w1,w3      some workloads only (w1, w1rx, w1push, w2, w3, w4)
 //   npm run bench -- --out FILE        also write the tables to FILE
+//   npm run bench -- --readme FILE     also put them in FILE between <!-- bench:start/end -->
 //   npm run bench -- --help            this text (an unknown flag is an error, not a full run)
 //
 // Targets are information: a missed target never fails the run. A crash (a child that dies, or
 // a contender that returns the wrong count) does, with exit code 1.
 import { execFileSync } from 'node:child_process';
-import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,18 +22,19 @@ import { environment, runChild } from './lib/harness.mjs';
 const WORKLOADS = ['w1', 'w1rx', 'w1push', 'w2', 'w3', 'w4'];
 
 const args = process.argv.slice(2);
-const HELP = `Usage: npm run bench [-- [--quick] [--only ${WORKLOADS.join(',')}] [--out FILE]]
+const HELP = `Usage: npm run bench [-- [--quick] [--only ${WORKLOADS.join(',')}] [--out FILE] [--readme FILE]]
 
   (no flags)     the full run: every workload, about 15 minutes on 2 cores
   --quick        small N, one run each: proves the bench still works (CI); BENCH_QUICK=1 too
   --only LIST    some workloads only, comma-separated: ${WORKLOADS.join(', ')}
   --out FILE     also write the tables to FILE (Prettier-formatted markdown)
+  --readme FILE  also put the tables in FILE, between <!-- bench:start --> and <!-- bench:end -->
   --help         this text`;
 if (args.includes('--help') || args.includes('-h')) {
   console.log(HELP);
   process.exit(0);
 }
-const FLAGS_WITH_VALUE = ['--only', '--out'];
+const FLAGS_WITH_VALUE = ['--only', '--out', '--readme'];
 const badFlag = args.find((arg, i) =>
   FLAGS_WITH_VALUE.includes(args[i - 1])
     ? arg.startsWith('--')
@@ -49,6 +51,22 @@ const valueOf = (flag) => {
 const quick = args.includes('--quick') || /^(1|true|yes)$/i.test(process.env.BENCH_QUICK ?? '');
 const only = valueOf('--only')?.split(',') ?? WORKLOADS;
 const out = valueOf('--out');
+const readme = valueOf('--readme');
+const README_START = '<!-- bench:start -->';
+const README_END = '<!-- bench:end -->';
+if (readme) {
+  let text = '';
+  try {
+    text = readFileSync(readme, 'utf8');
+  } catch (error) {
+    console.error(`--readme ${readme}: ${error.code ?? error}`);
+    process.exit(2);
+  }
+  if (!text.includes(README_START) || !text.includes(README_END)) {
+    console.error(`--readme ${readme}: no ${README_START} ... ${README_END} block to fill`);
+    process.exit(2);
+  }
+}
 const unknown = only.filter((name) => !WORKLOADS.includes(name));
 if (unknown.length) {
   console.error(`Unknown workload(s): ${unknown.join(', ')}. Known: ${WORKLOADS.join(', ')}`);
@@ -149,10 +167,18 @@ if (crashes.length)
   summary.push('', `**${crashes.length} crash(es):**`, ...crashes.map((c) => `- ${c}`));
 sections.push(...summary);
 console.log(summary.join('\n'));
-if (out) {
-  // Written as Prettier would, so that the project's `prettier --check .` stays green.
+// Written as Prettier would, so that the project's `prettier --check .` stays green.
+async function writeFormatted(file, text) {
   const prettier = await import('prettier');
-  const options = { ...(await prettier.resolveConfig(out)), filepath: out };
-  writeFileSync(out, await prettier.format(`${sections.join('\n')}\n`, options));
+  const options = { ...(await prettier.resolveConfig(file)), filepath: file };
+  writeFileSync(file, await prettier.format(text, options));
+}
+if (out) await writeFormatted(out, `${sections.join('\n')}\n`);
+if (readme) {
+  // The README's block gets everything but the heading: its section has its own.
+  const text = readFileSync(readme, 'utf8');
+  const before = text.slice(0, text.indexOf(README_START) + README_START.length);
+  const after = text.slice(text.indexOf(README_END));
+  await writeFormatted(readme, `${before}\n\n${sections.slice(2).join('\n')}\n\n${after}`);
 }
 process.exitCode = crashes.length ? 1 : 0;
