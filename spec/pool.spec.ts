@@ -90,6 +90,27 @@ describe('pool', () => {
   });
 
   describe('2. work', () => {
+    it('hands work a context whose copy keeps index and attempt, on every attempt', () => {
+      const copies: { index: number; attempt: number }[] = [];
+      of('a', 'b')
+        .pipe(
+          pool(
+            (_item: string, context: WorkContext) => {
+              copies.push({ ...context });
+              return context.attempt === 1 ? throwError(() => new Error('again')) : of(1);
+            },
+            { concurrency: 1, retry: 1 },
+          ),
+        )
+        .subscribe();
+      expect(copies.map(({ index, attempt }) => ({ index, attempt }))).toEqual([
+        { index: 0, attempt: 1 },
+        { index: 0, attempt: 2 },
+        { index: 1, attempt: 1 },
+        { index: 1, attempt: 2 },
+      ]);
+    });
+
     it('hands work a context that logs and serializes as { index, attempt, signal }, on every attempt', () => {
       const seen: { json: string; logged: string }[] = [];
       of('a')
@@ -273,6 +294,76 @@ describe('pool', () => {
         ),
       );
       expect(result).toEqual([1, 11, 2, 12]);
+    });
+
+    it("treats a work result whose `then` getter throws as that item's failure", () => {
+      const error = new Error('then getter');
+      const hostile = Object.defineProperty({}, 'then', {
+        get() {
+          throw error;
+        },
+      });
+      const sink = reportSink<number>();
+      const errors: unknown[] = [];
+      newScheduler().run(({ cold, expectObservable }) => {
+        const first = cold('--x|', { x: 1 });
+        const result = of(1, 2).pipe(
+          pool((x: number) => (x === 1 ? first : (hostile as ObservableInput<number>)), {
+            concurrency: 1,
+            onFinalize: sink.onFinalize,
+          }),
+          tap({ error: (e: unknown) => errors.push(e) }),
+        );
+        expectObservable(result).toBe('--x#', { x: 1 }, error);
+      });
+      expect(errors).toEqual([error]);
+      expect(sink.list[0]).toMatchObject({ reason: 'error', succeeded: 1, failed: 1 });
+    });
+
+    it('subscribes nothing to what work returns after work itself ended the pool', () => {
+      const controller = new AbortController();
+      let subscribed = 0;
+      const sink = reportSink<number>();
+      of(1)
+        .pipe(
+          pool(
+            () => {
+              controller.abort(new Error('stop all'));
+              return new Observable<number>(() => {
+                subscribed++;
+              });
+            },
+            { concurrency: 1, signal: controller.signal, onFinalize: sink.onFinalize },
+          ),
+        )
+        .subscribe({ error: () => undefined });
+      expect(subscribed).toBe(0);
+      expect(sink.list[0]).toMatchObject({ reason: 'error', unfinished: [1] });
+    });
+
+    it('handles the rejection of a promise work returned after work itself ended the pool', async () => {
+      const controller = new AbortController();
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        of(1)
+          .pipe(
+            pool(
+              () => {
+                controller.abort(new Error('stop all'));
+                return Promise.reject(new Error('rejected after the halt'));
+              },
+              { concurrency: 1, signal: controller.signal },
+            ),
+          )
+          .subscribe({ error: () => undefined });
+        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+      expect(unhandled).toEqual([]);
     });
 
     it("treats a synchronous throw in work as that item's failure", () => {

@@ -115,6 +115,27 @@ describe('poolFrom', () => {
       });
     });
 
+    it.each([[undefined], [null], [42]])(
+      "fails with a TypeError when a sync iterator's next() returns %p, not an object",
+      (answer) => {
+        const iterable = {
+          [Symbol.iterator]: () => ({ next: () => answer as unknown as IteratorResult<number> }),
+        };
+        const errors: unknown[] = [];
+        const sink = reportSink<number>();
+        poolFrom(iterable, (n: number) => of(n), {
+          concurrency: 1,
+          onFinalize: sink.onFinalize,
+        }).subscribe({ error: (e: unknown) => errors.push(e) });
+        expect(errors).toHaveLength(1);
+        expect(errors[0]).toBeInstanceOf(TypeError);
+        expect((errors[0] as Error).message).toBe(
+          `Iterator result ${String(answer)} is not an object`,
+        );
+        expect(sink.list[0]).toMatchObject({ reason: 'error', accepted: 0 });
+      },
+    );
+
     it('pulls nothing before it is subscribed', () => {
       const { stats, iterator } = countingGenerator(5);
       const pooled = poolFrom(iterator, (x: number) => of(x), { concurrency: 2 });

@@ -1,4 +1,4 @@
-import { tap } from 'rxjs';
+import { take, tap } from 'rxjs';
 import { pool } from '../../src/index.js';
 import { type Cold, newScheduler, reportCollector } from './helpers.js';
 
@@ -113,6 +113,29 @@ describe('onFailure', () => {
       expectSubscriptions(inners.b.subscriptions).toBe('--^!');
     });
     expect(items).toEqual(['b']);
+  });
+
+  it('is called before onFinalize even when the results it releases (ordered) end the run', () => {
+    const log: string[] = [];
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('(ab|)');
+      const inners: Record<string, Cold> = { a: cold('-----#', undefined, errA), b: cold('-y|') };
+      const result = source.pipe(
+        pool((item: string) => inners[item], {
+          concurrency: 2,
+          ordered: true,
+          tolerate: 1,
+          onFailure: (error) => log.push(`onFailure ${(error as Error).message}`),
+          onFinalize: (report) => log.push(`onFinalize ${report.reason}`),
+        }),
+        take(1),
+      );
+      // b's result is held for a; a's failure releases it, and take(1) ends the run on it.
+      expectObservable(result).toBe('-----(y|)');
+      expectSubscriptions(inners.a.subscriptions).toBe('^----!');
+      expectSubscriptions(inners.b.subscriptions).toBe('^-!');
+    });
+    expect(log).toEqual(['onFailure a failed', 'onFinalize unsubscribed']);
   });
 
   it('is not called for a source error', () => {

@@ -1,4 +1,4 @@
-import { of, Subject, throwError } from 'rxjs';
+import { NEVER, of, Subject, throwError } from 'rxjs';
 import { pool } from '../../src/index.js';
 import type { WorkContext } from '../../src/index.js';
 import { type Cold, expectLedgerBalances, newScheduler, reportCollector } from './helpers.js';
@@ -374,6 +374,33 @@ describe('retry', () => {
         expect(collector.only()).toMatchObject({ reason: 'error', failed: 1, retried: 10_000 });
       },
     );
+
+    it('counts a retry in report.retried only once its attempt has started', () => {
+      let calls = 0;
+      const collector = reportCollector<string>();
+      of('a')
+        .pipe(
+          pool(
+            (_item: string, context: WorkContext) => {
+              calls++;
+              if (context.attempt === 1) throw err1;
+              return NEVER;
+            },
+            {
+              concurrency: 1,
+              retry: 1,
+              // Halts the pool the first time it sees a retry counted.
+              onProgress: (progress) => {
+                if (progress.retried === 1) throw err2;
+              },
+              onFinalize: collector.onFinalize,
+            },
+          ),
+        )
+        .subscribe({ error: () => undefined });
+      expect(calls).toBe(1 + collector.only().retried);
+      expect(collector.only()).toMatchObject({ reason: 'error', error: err2, retried: 1 });
+    });
 
     it('retries through a notifier that emits synchronously, 10,000 times, in a loop', () => {
       let calls = 0;

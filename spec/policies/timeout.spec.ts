@@ -1,4 +1,14 @@
-import { map, Observable, Subject, tap, TimeoutError, timer } from 'rxjs';
+import {
+  fromEvent,
+  interval,
+  map,
+  Observable,
+  Subject,
+  takeUntil,
+  tap,
+  TimeoutError,
+  timer,
+} from 'rxjs';
 import { pool, poolFrom } from '../../src/index.js';
 import type { WorkContext } from '../../src/index.js';
 import { type Cold, newScheduler, reportCollector } from './helpers.js';
@@ -58,6 +68,53 @@ describe('timeout', () => {
         .subscribe({ error: () => log.push('downstream error') });
     });
     expect(log).toEqual(['inner unsubscribed, signal aborted: true', 'downstream error']);
+  });
+
+  it('fails a timed-out attempt even when its work completes from the abort listener', () => {
+    const collector = reportCollector<string>();
+    newScheduler().run(({ expectObservable }) => {
+      // The common cancellation idiom: the inner completes as soon as its signal aborts.
+      const work = (item: string, context: WorkContext) =>
+        interval(2).pipe(
+          map((i) => `${item}${i}`),
+          takeUntil(fromEvent(context.signal, 'abort')),
+        );
+      const result = poolFrom(['a'], work, {
+        concurrency: 1,
+        timeout: 5,
+        onFinalize: collector.onFinalize,
+      });
+      expectObservable(result).toBe('--x-y#', { x: 'a0', y: 'a1' }, new TimeoutError());
+    });
+    expect(collector.only()).toMatchObject({ reason: 'error', succeeded: 0, failed: 1 });
+  });
+
+  it("leaves alone the retry that a timed-out attempt's abort listener starts", () => {
+    const log: string[] = [];
+    newScheduler().run(({ expectObservable }) => {
+      const work = (_item: string, context: WorkContext) =>
+        context.attempt === 1
+          ? new Observable<string>((subscriber) => {
+              // Fails at once, from inside the abort, with the signal's reason.
+              const onAbort = () => subscriber.error(context.signal.reason);
+              context.signal.addEventListener('abort', onAbort);
+              return () => context.signal.removeEventListener('abort', onAbort);
+            })
+          : new Observable<string>((subscriber) => {
+              log.push(`attempt ${context.attempt} subscribed`);
+              const inner = timer(2)
+                .pipe(map(() => 'ok'))
+                .subscribe(subscriber);
+              return () => {
+                log.push(`attempt ${context.attempt} released`);
+                inner.unsubscribe();
+              };
+            });
+      // Attempt 1 times out at 5; attempt 2 starts then and emits at 7.
+      const result = poolFrom(['a'], work, { concurrency: 1, timeout: 5, retry: 1 });
+      expectObservable(result).toBe('-------(o|)', { o: 'ok' });
+    });
+    expect(log).toEqual(['attempt 2 subscribed', 'attempt 2 released']);
   });
 
   it('times the whole attempt, not only the wait for its first value', () => {

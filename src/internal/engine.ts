@@ -321,12 +321,19 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
       job.starting = Starting.Again;
       return;
     }
-    do {
-      job.starting = Starting.Yes;
-      this.runAttempt(job);
-      // A halt while the retry was pending has abandoned the job: nothing more starts.
-    } while ((job.starting as Starting) === Starting.Again && job.status === JobStatus.Waiting);
-    job.starting = Starting.No;
+    try {
+      do {
+        job.starting = Starting.Yes;
+        // A retry is counted when its attempt runs, not when it is asked for.
+        const isRetry = job.attempts > 0;
+        if (isRetry) this.retried++;
+        this.runAttempt(job);
+        if (isRetry) this.progressed();
+        // A halt while the retry was pending has abandoned the job: nothing more starts.
+      } while ((job.starting as Starting) === Starting.Again && job.status === JobStatus.Waiting);
+    } finally {
+      job.starting = Starting.No;
+    }
   }
 
   /**
@@ -345,15 +352,24 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
       job.timer = asyncScheduler.schedule(() => this.attemptTimedOut(job, attempt), timeout);
     }
     let input: ObservableInput<R>;
+    let isPromise: boolean;
     try {
       input = this.work(job.item, context);
+      // Inside the try: reading `then` of what work returned may throw, and that is its failure.
+      isPromise = isPromiseLike<R>(input);
     } catch (error) {
       return this.attemptFailed(job, attempt, error);
     }
-    if (isPromiseLike<R>(input)) {
+    if (job.attempts !== attempt || job.status !== JobStatus.Running) {
+      // The pool let go of this attempt while its work ran (work that aborted the outside signal
+      // or unsubscribed downstream): nothing is subscribed, and a promise's rejection is handled.
+      if (isPromise) ignoreRejection(input as PromiseLike<R>);
+      return;
+    }
+    if (isPromise) {
       // Promises skip the Observable machinery: one `then` and two callbacks per attempt.
       try {
-        input.then(
+        (input as PromiseLike<R>).then(
           (value) => this.promiseSettled(job, attempt, value),
           (error: unknown) => this.attemptFailed(job, attempt, error),
         );
@@ -416,6 +432,11 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
   attemptFailed(job: Job<T, R>, attempt: number, error: unknown): void {
     if (job.attempts !== attempt || job.status !== JobStatus.Running) return;
     this.endAttempt(job);
+    this.attemptEndedInFailure(job, attempt, error);
+  }
+
+  /** A failed attempt, already let go of: retried while retries are left, else the item failed. */
+  private attemptEndedInFailure(job: Job<T, R>, attempt: number, error: unknown): void {
     if (attempt <= this.options.retryCount) return this.retryLater(job, error);
     this.jobFailed(job, error);
   }
@@ -424,10 +445,17 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     if (job.attempts !== attempt || job.status !== JobStatus.Running) return;
     job.timer = undefined;
     const error = new TimeoutError();
-    abortContext(job.attemptContext, error);
-    job.inner?.unsubscribe();
+    const inner = job.inner;
     job.inner = undefined;
-    this.attemptFailed(job, attempt, error);
+    // The attempt is let go of before its signal fires, as in a halt: whatever its work does from
+    // an abort listener (emit, complete, fail) is stale, and cannot start a retry whose inner the
+    // unsubscribe below would then tear down.
+    job.status = JobStatus.Waiting;
+    abortContext(job.attemptContext, error);
+    inner?.unsubscribe();
+    // An abort listener may have ended the pool, which let go of the job.
+    if (job.status !== JobStatus.Waiting) return;
+    this.attemptEndedInFailure(job, attempt, error);
   }
 
   private endAttempt(job: Job<T, R>): void {
@@ -478,9 +506,7 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
 
   private retryNow(job: Job<T, R>): void {
     if (!this.waitEnded(job)) return;
-    this.retried++;
     this.startAttempt(job);
-    this.progressed();
   }
 
   private jobSucceeded(job: Job<T, R>): void {
@@ -505,6 +531,10 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     const { onFailure, tolerate, halt } = this.options;
     const canHalt = this.state === State.Running || this.state === State.Stopping;
     const isFatal = canHalt && this.failed > tolerate;
+    // onFailure hears of the failure before anything is flushed, so before downstream can end
+    // the run (onFinalize is always the last callback); if it throws, the pool halts with that.
+    if (onFailure !== undefined) this.callUser(onFailure, error, job.item);
+    if (this.state === State.Done) return;
     // A failure that aborts the pool is decided before anything held back is flushed: no result
     // reaches downstream past a fatal failure. Otherwise (tolerated, or a drain) a failed item
     // waits in line, with `ordered`, to flush the results it emitted before failing.
@@ -512,7 +542,6 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
       this.unlink(job);
       if (this.options.ordered) this.flushOrdered();
     }
-    if (onFailure !== undefined) this.callUser(onFailure, error, job.item);
     // The progress view shows the failure even when it is the one that halts the pool.
     this.progressed();
     if (isFatal) return this.fatal(error);
@@ -526,10 +555,11 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
       const results = job.held;
       if (results !== undefined) {
         job.held = undefined;
-        // Downstream may unsubscribe while hearing any of these: the job is then abandoned.
-        for (let i = 0; i < results.length && job.status !== JobStatus.Abandoned; i++) {
+        // Downstream may unsubscribe while hearing any of these: the run is then over.
+        for (let i = 0; i < results.length && this.state !== State.Done; i++) {
           this.sink.next(results[i]!);
         }
+        if (this.state === State.Done) return;
       }
       if (job.status === JobStatus.Held) {
         this.held--;
@@ -627,7 +657,10 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     // synchronously cannot emit, count or unlink anything.
     const abandoned: Job<T, R>[] = [];
     const wasRunning: boolean[] = [];
-    for (let job = this.first; job !== undefined; job = job.next) {
+    for (let job = this.first, next; job !== undefined; job = next) {
+      next = job.next;
+      // Out of the list: nothing that still holds a job (a flush under way) can relink it.
+      job.prev = job.next = undefined;
       if (job.status === JobStatus.Failed) continue;
       wasRunning.push(job.status === JobStatus.Running);
       job.status = JobStatus.Abandoned;
@@ -690,5 +723,14 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     if (onProgress === undefined || this.state === State.Done) return;
     this.progressView ??= new ProgressView(this);
     this.callUser<Readonly<PoolProgress>, undefined>(onProgress, this.progressView);
+  }
+}
+
+/** Handles a promise's rejection that nobody waits for any more: never an unhandled rejection. */
+function ignoreRejection(promise: PromiseLike<unknown>): void {
+  try {
+    promise.then(undefined, () => undefined);
+  } catch {
+    // A `then` that throws has nothing left to reject.
   }
 }

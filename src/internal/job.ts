@@ -59,15 +59,13 @@ export class Job<T, R> implements WorkContext, AbortableContext {
   /** Results held back by `ordered` until every earlier item has delivered its own. */
   held: R[] | undefined = undefined;
 
+  /** As the first attempt's context: always 1. An own property, so a copy of the context keeps it. */
+  readonly attempt = 1;
+
   constructor(
     readonly item: T,
     readonly index: number,
   ) {}
-
-  /** As the first attempt's context. */
-  get attempt(): number {
-    return 1;
-  }
 
   /** As the first attempt's context: its signal, created on first read. */
   get signal(): AbortSignal {

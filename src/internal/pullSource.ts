@@ -62,14 +62,19 @@ export class SyncPullSource<T> implements PullSource {
 
   pull(): void {
     let result: IteratorResult<T>;
+    let isDone: boolean | undefined;
     try {
       result = this.iterator.next();
+      if (typeof result !== 'object' || result === null) {
+        throw new TypeError(`Iterator result ${String(result)} is not an object`);
+      }
+      isDone = result.done;
     } catch (error) {
       this.isDone = true;
       this.target.sourceFailed(error);
       return;
     }
-    if (result.done) {
+    if (isDone) {
       this.isDone = true;
       this.target.sourceCompleted();
     } else {

@@ -66,16 +66,20 @@ function isReadableLike(source: object): source is ReadableLike {
  * The iterator `poolFrom` pulls. A Node `Readable` is destroyed whenever the pool lets go of it
  * early, even before its first `next()`: Node's own iterator destroys its stream on `return()` only
  * once iteration has begun, and a pool that ends at subscription (a `stop` that emits at once, an
- * aborted `signal`) must not leave an open file behind.
+ * aborted `signal`) must not leave an open file behind. The Readable's iterator is wrapped, never
+ * changed.
  */
 function asyncIteratorOf<T>(iterable: AsyncIterable<T>): AsyncIterator<T> {
   const iterator = iterable[Symbol.asyncIterator]();
   if (!isReadableLike(iterable)) return iterator;
-  const returnOf = iterator.return?.bind(iterator);
-  iterator.return = (value?: unknown) => {
-    const result = returnOf?.(value) ?? Promise.resolve({ done: true as const, value: undefined });
-    iterable.destroy();
-    return result;
+  return {
+    next: () => iterator.next(),
+    return: (value?: unknown) => {
+      try {
+        return iterator.return?.(value) ?? Promise.resolve({ done: true, value: undefined });
+      } finally {
+        iterable.destroy();
+      }
+    },
   };
-  return iterator;
 }
