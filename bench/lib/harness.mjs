@@ -11,7 +11,7 @@ const CHILD = fileURLToPath(new URL('../child.mjs', import.meta.url));
  *
  * @param {object} job - handed to bench/child.mjs as JSON.
  * @param {{ capMs: number }} options - the child is killed after `capMs`.
- * @returns {Promise<{ result?: any; timedOut: boolean; crashed?: string; wallMs: number }>}
+ * @returns {Promise<{ result?: any; timedOut: boolean; crashed?: string; outOfMemory?: boolean; wallMs: number }>}
  */
 export function runChild(job, { capMs }) {
   return new Promise((resolve) => {
@@ -38,7 +38,10 @@ export function runChild(job, { capMs }) {
         // The error's own line (`Error: ...`) says more than the end of its stack.
         const lines = stderr.trim().split('\n');
         const message = lines.find((l) => /^\s*\w*Error\b/.test(l)) ?? lines.at(-1) ?? '';
-        resolve({ timedOut, wallMs, crashed: `${why}: ${message.trim()}` });
+        // V8 aborting at its heap limit is what a contender that holds every item comes to: a
+        // memory measurement reports it as a result, not as a crash of the bench.
+        const outOfMemory = /JavaScript heap out of memory|Reached heap limit/.test(stderr);
+        resolve({ timedOut, wallMs, outOfMemory, crashed: `${why}: ${message.trim()}` });
       } else resolve({ timedOut, wallMs, result: JSON.parse(line.slice('RESULT '.length)) });
     });
   });

@@ -56,6 +56,7 @@ export async function run(ctx) {
   const cell = (row, n, pick) => {
     const m = row.by[n];
     if (m.skipped) return 'not run';
+    if (m.outOfMemory) return 'out of memory (V8 heap limit)';
     if (m.crashed) return 'crashed';
     if (m.timedOut) return `killed: blocked ${formatMs(m.capMs + KILL_GRACE_MS)}`;
     return pick(m.result);
