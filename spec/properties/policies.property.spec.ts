@@ -291,6 +291,32 @@ function notifierFor(plan: NotifierPlan, error: Error): Observable<unknown> {
   }
 }
 
+/**
+ * The options both families share, with the callbacks that write the event log; each family adds
+ * its own retry, timeout, stop, signal and progress options.
+ */
+function loggedOptions(
+  s: Pick<Scenario, 'concurrency' | 'overflow' | 'tolerate' | 'halt' | 'ordered' | 'bufferSize'>,
+  at: (type: EventType, extra?: Omit<LogEvent, 'type' | 'frame'>) => void,
+  reports: PoolReport<number>[],
+): PoolOptions<number> {
+  const options: PoolOptions<number> = {
+    concurrency: s.concurrency,
+    overflow: s.overflow,
+    tolerate: s.tolerate,
+    halt: s.halt,
+    ordered: s.ordered,
+    onFailure: (error, item) => at('onFailure', { item, error }),
+    onDrop: (item) => at('onDrop', { item }),
+    onFinalize: (report) => {
+      reports.push(report);
+      at('finalize');
+    },
+  };
+  if (s.bufferSize !== undefined) options.bufferSize = s.bufferSize;
+  return options;
+}
+
 function run(s: Scenario): Trace {
   const scheduler = new TestScheduler(() => undefined);
   const log: LogEvent[] = [];
@@ -393,20 +419,7 @@ function run(s: Scenario): Trace {
             };
           });
 
-    const options: PoolOptions<number> = {
-      concurrency: s.concurrency,
-      overflow: s.overflow,
-      tolerate: s.tolerate,
-      halt: s.halt,
-      ordered: s.ordered,
-      onFailure: (error, item) => at('onFailure', { item, error }),
-      onDrop: (item) => at('onDrop', { item }),
-      onFinalize: (report) => {
-        reports.push(report);
-        at('finalize');
-      },
-    };
-    if (s.bufferSize !== undefined) options.bufferSize = s.bufferSize;
+    const options = loggedOptions(s, at, reports);
     if (s.retry !== undefined) {
       options.retry =
         typeof s.retry === 'number' || s.retry.delay !== 'function'
@@ -1310,20 +1323,7 @@ async function runAsync(s: AsyncScenario): Promise<AsyncTrace> {
     }
   };
 
-  const options: PoolOptions<number> = {
-    concurrency: s.concurrency,
-    overflow: s.overflow,
-    tolerate: s.tolerate,
-    halt: s.halt,
-    ordered: s.ordered,
-    onFailure: (error, item) => at('onFailure', { item, error }),
-    onDrop: (item) => at('onDrop', { item }),
-    onFinalize: (report) => {
-      reports.push(report);
-      at('finalize');
-    },
-  };
-  if (s.bufferSize !== undefined) options.bufferSize = s.bufferSize;
+  const options = loggedOptions(s, at, reports);
   if (s.retry !== undefined) {
     options.retry = typeof s.retry === 'number' ? s.retry : { count: s.retry.count, delay };
   }
