@@ -122,25 +122,31 @@ const arbItem: fc.Arbitrary<ItemPlan> = fc.record({
   attempts: fc.array(arbAttempt, { minLength: 1, maxLength: 3 }),
 });
 
+/** Option generators both families share: a source error now and then, concurrency, overflow, tolerate. */
+const arbSourceFails = fc.integer({ min: 1, max: 100 }).map((x) => x <= 15);
+const arbConcurrency = fc.oneof(
+  { weight: 5, arbitrary: fc.integer({ min: 1, max: 3 }) },
+  { weight: 1, arbitrary: fc.constant(Infinity) },
+);
+const arbOverflow = fc.constantFrom<OverflowStrategy>('error', 'drop-newest', 'drop-oldest');
+const arbTolerate = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 0, max: 3 }) },
+  { weight: 1, arbitrary: fc.constant(Infinity) },
+);
+
 const arbScenario: fc.Arbitrary<Scenario> = fc.record({
   kind: fc.constantFrom<'push' | 'pull'>('push', 'pull'),
   items: fc.array(arbItem, { maxLength: 8 }),
-  sourceFails: fc.integer({ min: 1, max: 100 }).map((x) => x <= 15),
+  sourceFails: arbSourceFails,
   endGap: fc.integer({ min: 0, max: 3 }),
-  concurrency: fc.oneof(
-    { weight: 5, arbitrary: fc.integer({ min: 1, max: 3 }) },
-    { weight: 1, arbitrary: fc.constant(Infinity) },
-  ),
+  concurrency: arbConcurrency,
   bufferSize: fc.oneof(
     { weight: 2, arbitrary: fc.constant(undefined) },
     { weight: 3, arbitrary: fc.integer({ min: 0, max: 2 }) },
     { weight: 1, arbitrary: fc.constant(Infinity) },
   ),
-  overflow: fc.constantFrom<OverflowStrategy>('error', 'drop-newest', 'drop-oldest'),
-  tolerate: fc.oneof(
-    { weight: 4, arbitrary: fc.integer({ min: 0, max: 3 }) },
-    { weight: 1, arbitrary: fc.constant(Infinity) },
-  ),
+  overflow: arbOverflow,
+  tolerate: arbTolerate,
   retry: fc.oneof(
     fc.constant(undefined),
     fc.integer({ min: 0, max: 2 }),
@@ -1193,20 +1199,14 @@ const arbAsyncScenario: fc.Arbitrary<AsyncScenario> = fc.record({
     }),
     { maxLength: 8 },
   ),
-  sourceFails: fc.integer({ min: 1, max: 100 }).map((x) => x <= 15),
-  concurrency: fc.oneof(
-    { weight: 5, arbitrary: fc.integer({ min: 1, max: 3 }) },
-    { weight: 1, arbitrary: fc.constant(Infinity) },
-  ),
+  sourceFails: arbSourceFails,
+  concurrency: arbConcurrency,
   bufferSize: fc.oneof(
     { weight: 2, arbitrary: fc.constant(undefined) },
     { weight: 3, arbitrary: fc.integer({ min: 0, max: 2 }) },
   ),
-  overflow: fc.constantFrom<OverflowStrategy>('error', 'drop-newest', 'drop-oldest'),
-  tolerate: fc.oneof(
-    { weight: 4, arbitrary: fc.integer({ min: 0, max: 3 }) },
-    { weight: 1, arbitrary: fc.constant(Infinity) },
-  ),
+  overflow: arbOverflow,
+  tolerate: arbTolerate,
   retry: fc.oneof(
     fc.constant(undefined),
     fc.integer({ min: 0, max: 2 }),

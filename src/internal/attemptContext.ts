@@ -11,6 +11,14 @@ export interface AbortableContext {
   controller: AbortController | undefined;
 }
 
+/**
+ * Node's `util.inspect.custom`, from the global symbol registry, so the library imports nothing
+ * from Node: what `console.log` shows of a context.
+ *
+ * @internal
+ */
+export const inspectCustom: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
+
 /** The context's signal, its AbortController created on first read. @internal */
 export function signalOf(context: AbortableContext): AbortSignal {
   if (context.controller === undefined) context.controller = new AbortController();
@@ -54,7 +62,7 @@ export class AttemptContext implements WorkContext, AbortableContext {
   }
 
   /** What `console.log` and `util.inspect` show in Node: the {@link WorkContext}. */
-  [Symbol.for('nodejs.util.inspect.custom')](): WorkContext {
+  [inspectCustom](): WorkContext {
     return { index: this.index, attempt: this.attempt, signal: this.signal };
   }
 }

@@ -360,7 +360,7 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     } catch (error) {
       return this.attemptFailed(job, attempt, error);
     }
-    if (job.attempts !== attempt || job.status !== JobStatus.Running) {
+    if (!isCurrent(job, attempt)) {
       // The pool let go of this attempt while its work ran (work that aborted the outside signal
       // or unsubscribed downstream): nothing is subscribed, and a promise's rejection is handled.
       if (isPromise) ignoreRejection(input as PromiseLike<R>);
@@ -391,7 +391,7 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
   }
 
   private promiseSettled(job: Job<T, R>, attempt: number, value: R): void {
-    if (job.attempts !== attempt || job.status !== JobStatus.Running) return;
+    if (!isCurrent(job, attempt)) return;
     this.endAttempt(job);
     if (this.options.ordered && job !== this.first) {
       (job.held ??= []).push(value);
@@ -400,10 +400,7 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     // A settled promise has nothing more to give: the item counts as succeeded before its value
     // goes downstream, so a downstream that unsubscribes on hearing it (take(1)) neither aborts
     // its signal nor reports it unfinished.
-    this.active--;
-    this.succeeded++;
-    job.status = JobStatus.Done;
-    this.unlink(job);
+    this.markSucceeded(job);
     this.sink.next(value);
     if (this.options.ordered) this.flushOrdered();
     this.progressed();
@@ -423,14 +420,14 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
 
   /** @internal */
   attemptCompleted(job: Job<T, R>, attempt: number): void {
-    if (job.attempts !== attempt || job.status !== JobStatus.Running) return;
+    if (!isCurrent(job, attempt)) return;
     this.endAttempt(job);
     this.jobSucceeded(job);
   }
 
   /** @internal */
   attemptFailed(job: Job<T, R>, attempt: number, error: unknown): void {
-    if (job.attempts !== attempt || job.status !== JobStatus.Running) return;
+    if (!isCurrent(job, attempt)) return;
     this.endAttempt(job);
     this.attemptEndedInFailure(job, attempt, error);
   }
@@ -442,7 +439,7 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
   }
 
   private attemptTimedOut(job: Job<T, R>, attempt: number): void {
-    if (job.attempts !== attempt || job.status !== JobStatus.Running) return;
+    if (!isCurrent(job, attempt)) return;
     job.timer = undefined;
     const error = new TimeoutError();
     const inner = job.inner;
@@ -459,7 +456,7 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
   }
 
   private endAttempt(job: Job<T, R>): void {
-    if (job.inner !== undefined) job.inner = undefined;
+    job.inner = undefined;
     if (job.timer !== undefined) {
       job.timer.unsubscribe();
       job.timer = undefined;
@@ -510,18 +507,24 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
   }
 
   private jobSucceeded(job: Job<T, R>): void {
-    this.active--;
     if (this.options.ordered && job !== this.first) {
+      this.active--;
       job.status = JobStatus.Held;
       this.held++;
     } else {
-      job.status = JobStatus.Done;
-      this.succeeded++;
-      this.unlink(job);
+      this.markSucceeded(job);
       if (this.options.ordered) this.flushOrdered();
     }
     this.progressed();
     this.pump();
+  }
+
+  /** A running item whose results have all gone downstream: it frees its slot and leaves the line. */
+  private markSucceeded(job: Job<T, R>): void {
+    this.active--;
+    this.succeeded++;
+    job.status = JobStatus.Done;
+    this.unlink(job);
   }
 
   private jobFailed(job: Job<T, R>, error: unknown): void {
@@ -724,6 +727,15 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     this.progressView ??= new ProgressView(this);
     this.callUser<Readonly<PoolProgress>, undefined>(onProgress, this.progressView);
   }
+}
+
+/**
+ * Whether a callback of this attempt still counts: the attempt is the job's latest and is running.
+ * Callbacks of an earlier attempt, or of one the pool let go of (it timed out, ended, or the pool
+ * halted), are stale and ignored.
+ */
+function isCurrent(job: Job<unknown, unknown>, attempt: number): boolean {
+  return job.attempts === attempt && job.status === JobStatus.Running;
 }
 
 /** Handles a promise's rejection that nobody waits for any more: never an unhandled rejection. */

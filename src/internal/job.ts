@@ -1,6 +1,11 @@
 import type { Subscription } from 'rxjs';
 import type { WorkContext } from '../types.js';
-import { signalOf, type AbortableContext, type AttemptContext } from './attemptContext.js';
+import {
+  inspectCustom,
+  signalOf,
+  type AbortableContext,
+  type AttemptContext,
+} from './attemptContext.js';
 
 /** Where a started item is in its life. @internal */
 export const enum JobStatus {
@@ -79,15 +84,11 @@ export class Job<T, R> implements WorkContext, AbortableContext {
 
   /** What `JSON.stringify` shows of the first attempt's context (not the pool's bookkeeping). */
   toJSON(): { index: number; attempt: number } {
-    return { index: this.index, attempt: 1 };
+    return { index: this.index, attempt: this.attempt };
   }
 
-  /**
-   * What `console.log` and `util.inspect` show of the first attempt's context in Node: the
-   * {@link WorkContext}, not the pool's bookkeeping (a symbol from the global registry, so the
-   * library imports nothing from Node).
-   */
-  [Symbol.for('nodejs.util.inspect.custom')](): WorkContext {
-    return { index: this.index, attempt: 1, signal: this.signal };
+  /** What `console.log` shows of the first attempt's context: not the pool's bookkeeping. */
+  [inspectCustom](): WorkContext {
+    return { index: this.index, attempt: this.attempt, signal: this.signal };
   }
 }

@@ -33,6 +33,12 @@ export interface PullSource {
   release(error: unknown): void;
 }
 
+/** The TypeError for an iterator's answer that is not an object (as `for...of` throws), if it is not. */
+function notAnIteratorResult(result: unknown): TypeError | undefined {
+  if (typeof result === 'object' && result !== null) return undefined;
+  return new TypeError(`Iterator result ${String(result)} is not an object`);
+}
+
 function releaseIterator(iterator: ReleasableIterator, error: unknown): void {
   try {
     iterator[haltCause]?.(error);
@@ -65,9 +71,8 @@ export class SyncPullSource<T> implements PullSource {
     let isDone: boolean | undefined;
     try {
       result = this.iterator.next();
-      if (typeof result !== 'object' || result === null) {
-        throw new TypeError(`Iterator result ${String(result)} is not an object`);
-      }
+      const notAnObject = notAnIteratorResult(result);
+      if (notAnObject !== undefined) throw notAnObject;
       isDone = result.done;
     } catch (error) {
       this.isDone = true;
@@ -129,9 +134,12 @@ export class AsyncPullSource<T> implements PullSource {
   private settle(result: IteratorResult<T> | undefined, error: unknown, failed: boolean): void {
     this.isPending = false;
     if (this.isDone) return;
-    if (!failed && (typeof result !== 'object' || result === null)) {
-      failed = true;
-      error = new TypeError(`Iterator result ${String(result)} is not an object`);
+    if (!failed) {
+      const notAnObject = notAnIteratorResult(result);
+      if (notAnObject !== undefined) {
+        failed = true;
+        error = notAnObject;
+      }
     }
     if (failed) {
       this.isDone = true;
