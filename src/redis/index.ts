@@ -1,0 +1,7 @@
+/**
+ * rxjs-pool/redis: a pool source that consumes a Redis Streams consumer group. This barrel is the
+ * entry point's only public surface.
+ *
+ * @packageDocumentation
+ */
+export {};
