@@ -57,7 +57,7 @@ interface PendingEnd<R> {
   readonly error: unknown;
   readonly abortReason: unknown;
   /** Jobs abandoned by the teardown, oldest first; reported `unfinished` when the end finishes. */
-  unfinished?: Job<unknown, R>[];
+  unfinished?: Job<unknown, R>[] | undefined;
 }
 
 /**
