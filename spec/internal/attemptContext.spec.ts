@@ -68,3 +68,25 @@ describe('WorkContext copies', () => {
     }
   });
 });
+
+describe('the context of work declared with one parameter', () => {
+  it('still has index, attempt and a working signal, read through arguments', () => {
+    const seen: WorkContext[] = [];
+    of('a')
+      .pipe(
+        pool(
+          function (this: unknown, _item: string) {
+            // eslint-disable-next-line prefer-rest-params
+            seen.push(arguments[1] as WorkContext);
+            return of(1);
+          },
+          { concurrency: 1 },
+        ),
+      )
+      .subscribe();
+    expect(seen[0]!.index).toBe(0);
+    expect(seen[0]!.attempt).toBe(1);
+    expect(seen[0]!.signal).toBeInstanceOf(AbortSignal);
+    expect(JSON.stringify(seen[0])).toBe('{"index":0,"attempt":1}');
+  });
+});
