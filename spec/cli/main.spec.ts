@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const cli = resolve(__dirname, '../../dist/cjs/cli/main.js');
+const cli = resolve(__dirname, '../../dist/esm/cli/main.js');
 const node = process.execPath;
 
 jest.setTimeout(60_000);
