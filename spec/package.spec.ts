@@ -113,12 +113,13 @@ beforeAll(() => {
     join(project, 'package.json'),
     JSON.stringify({ name: 'rxjs-pool-consumer', version: '1.0.0', private: true }, null, 2),
   );
-  // From the local npm cache where it can; rxjs comes from this repository's node_modules.
+  // Offline: the tarball has no dependencies, and rxjs (its peer) comes from this repository's
+  // node_modules.
   run(
     npm,
     [
       'install',
-      '--prefer-offline',
+      '--offline',
       '--no-audit',
       '--no-fund',
       '--ignore-scripts',
@@ -165,6 +166,14 @@ describe('the packed tarball', () => {
       esm: 'module',
       commonjs: 'commonjs',
     });
+  });
+
+  it('declares no runtime dependencies: installing it installs nothing besides the rxjs peer', () => {
+    const installed = JSON.parse(
+      readFileSync(join(project, 'node_modules/rxjs-pool/package.json'), 'utf8'),
+    ) as { dependencies?: object; peerDependencies?: object };
+    expect(installed.dependencies).toBeUndefined();
+    expect(Object.keys(installed.peerDependencies ?? {})).toEqual(['rxjs']);
   });
 });
 
