@@ -190,6 +190,57 @@ describe('rxjs-pool run', () => {
     expect(results(stdout)[0]!.stdout!.trim()).toBe(String("it's; echo x".length));
   });
 
+  describe('hostile input lines reach the command verbatim, never as shell code', () => {
+    /** Lines a shell would run, split or choke on if they were pasted into a script. */
+    const hostile = [
+      '$(touch pwned-subst)',
+      '`touch pwned-backquote`',
+      'a; touch pwned-semicolon',
+      "it's",
+      '"double" and \'single\' quotes',
+      '$HOME ${PATH} $((1+1))',
+      '* ?',
+      ' two  spaces ',
+      'a | touch pwned-pipe && touch pwned-and',
+      '\\ back\\slash \\"',
+    ];
+    const pwned = (): string[] => readdirSync(dir).filter((name) => name.startsWith('pwned'));
+
+    it.each([
+      ['sh -c, {} unquoted', ['--', 'sh', '-c', "printf '%s\\n' {}"]],
+      ['sh -c, {} in double quotes', ['--', 'sh', '-c', 'printf "%s\\n" "{}"']],
+      ['sh -c, {} in single quotes', ['--', 'sh', '-c', "printf '%s\\n' '{}'"]],
+      [
+        'bash -ec, {} inside $(...)',
+        ['--', 'bash', '-ec', 'x="$(printf %s {})"; printf "%s\\n" "$x"'],
+      ],
+      ['--shell, {} unquoted', ['--shell', '--', "printf '%s\\n' {}"]],
+      ['--shell, {} in double quotes', ['--shell', '--', 'printf "%s\\n" "{}"']],
+      ['--shell, no {}', ['--shell', '--', "printf '%s\\n'"]],
+      ['no shell, {} alone', ['--', 'printf', '%s\\n', '{}']],
+    ])('%s', async (_name, args) => {
+      const { code, stdout, stderr } = await runCli(['run', '-j', '2', '--ordered', ...args], {
+        stdin: lines(...hostile),
+      });
+      expect({ code, stderr: stderr.replace(/^rxjs-pool: done;.*\n$/, '') }).toEqual({
+        code: 0,
+        stderr: '',
+      });
+      expect(results(stdout).map((r) => r.stdout)).toEqual(hostile.map((line) => `${line}\n`));
+      expect(pwned()).toEqual([]);
+    });
+
+    it('gives every command its line in $RXJS_POOL_ITEM', async () => {
+      const { code, stdout } = await runCli(
+        ['run', '--', 'sh', '-c', 'printf %s "$RXJS_POOL_ITEM"'],
+        { stdin: lines('$(touch pwned-env)') },
+      );
+      expect(code).toBe(0);
+      expect(results(stdout).map((r) => r.stdout)).toEqual(['$(touch pwned-env)']);
+      expect(pwned()).toEqual([]);
+    });
+  });
+
   it('writes results in input order with --ordered', async () => {
     // Item n sleeps (6 - n) * 30 ms: later items finish first.
     const { code, stdout } = await runCli(

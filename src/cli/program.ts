@@ -133,7 +133,7 @@ const RUN_FLAGS: FlagTable<RunOptions> = {
   ordered: { name: 'ordered', help: 'print results in input order', sets: true },
   shell: {
     name: 'shell',
-    help: 'run the command through /bin/sh -c ({} is inserted shell-quoted)',
+    help: 'run the command through /bin/sh -c ({} becomes a quoted "$RXJS_POOL_ITEM")',
     sets: true,
   },
   input: {
@@ -181,9 +181,11 @@ const HELP = {
   run: [
     `Usage: ${RUN_USAGE}`,
     '',
-    'Run <command> once per line of input (blank lines are skipped), every {} in its arguments',
-    'replaced by the line (even inside a script given to -e or sh -c), or the line appended when',
-    'no argument has {}. Writes one JSON line per finished item to stdout.',
+    'Run <command> once per line of input (blank lines are skipped). An argument that is exactly {}',
+    'becomes the line; any other {} is replaced by it as text, except inside a script given to',
+    'sh/bash/dash/zsh/ksh -c, where {} becomes a quoted "$RXJS_POOL_ITEM" (the line is never run',
+    'as shell code). Without any {}, the line is appended. Every command also gets the line in its',
+    'environment as RXJS_POOL_ITEM. Writes one JSON line per finished item to stdout.',
     'Exit codes: 0 all succeeded, 1 an item failed, 2 bad usage, 130 interrupted.',
     '',
     'Options:',
