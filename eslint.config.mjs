@@ -17,7 +17,7 @@ const publicRxjsOnly = {
 const nodeOnlySources = ['src/cli/**'];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', '.tshy/', '.tshy-build/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', '.tshy/', '.tshy-build/', 'docs/api/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -26,6 +26,7 @@ import { poolSource, type PoolSourceInput } from './poolSource.js';
  * @see {@link https://rxjs.dev/api/operators/mergeMap | mergeMap}
  */
 export class ChannelClosedError<T = unknown> extends Error {
+  /** Always `'ChannelClosedError'`, so the error is told apart after serialization too. */
   override readonly name = 'ChannelClosedError';
 
   /**
