@@ -1,4 +1,4 @@
-import { haltCause } from './internal/pullSource.js';
+import { haltCause } from './sources/releaseIterator.js';
 
 /**
  * Why a {@link Channel.put} was refused: the channel was closed with `close()`, or the pool that

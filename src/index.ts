@@ -9,6 +9,14 @@ export { poolFrom } from './poolFrom.js';
 export { BufferOverflowError } from './errors.js';
 export { channel, ChannelClosedError } from './channel.js';
 export type { Channel } from './channel.js';
+export { poolSource } from './sources/poolSource.js';
+export type {
+  PoolOutcome,
+  PoolSource,
+  PoolSourceFactory,
+  PoolSourceInput,
+  PoolSourceTarget,
+} from './sources/poolSource.js';
 export type {
   HaltStrategy,
   OverflowStrategy,

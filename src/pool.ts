@@ -1,8 +1,13 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import {
+  Observable,
+  type ObservableInput,
+  type ObservedValueOf,
+  type OperatorFunction,
+} from 'rxjs';
 import { PoolEngine } from './internal/engine.js';
 import { checkWork, resolveOptions } from './internal/options.js';
 import { runEngine } from './internal/poolObservable.js';
-import type { PoolOptions, Work } from './types.js';
+import type { PoolOptions, WorkContext } from './types.js';
 
 /**
  * A bounded, fail-fast worker stage for any Observable: `mergeMap` with a concurrency cap, a
@@ -55,13 +60,18 @@ import type { PoolOptions, Work } from './types.js';
  * @see {@link https://rxjs.dev/api/operators/mergeMap | mergeMap}
  * @see {@link poolFrom}
  */
-export function pool<T, R>(work: Work<T, R>, options: PoolOptions<T>): OperatorFunction<T, R> {
+export function pool<T, O extends ObservableInput<unknown>>(
+  work: (item: T, context: WorkContext) => O,
+  options: PoolOptions<T>,
+): OperatorFunction<T, ObservedValueOf<O>> {
+  type R = ObservedValueOf<O>;
   const checkedWork = checkWork<T, R>(work);
   const resolved = resolveOptions<T>(options, Infinity);
   return (source) =>
     new Observable<R>(
       runEngine(
-        (sink) => new PoolEngine(checkedWork, resolved, sink, { kind: 'push', observable: source }),
+        (sink) =>
+          new PoolEngine<T, R>(checkedWork, resolved, sink, { kind: 'push', observable: source }),
       ),
     );
 }

@@ -1,9 +1,10 @@
-import type { Observable, ObservableInput } from 'rxjs';
+import type { Observable, ObservableInput, ObservedValueOf } from 'rxjs';
 import { PoolEngine } from './internal/engine.js';
 import { checkWork, resolveOptions } from './internal/options.js';
 import { PoolObservable } from './internal/poolObservable.js';
-import { toSourceConnector } from './internal/sourceConnector.js';
-import type { PoolOptions, Work } from './types.js';
+import type { PoolSourceInput } from './sources/poolSource.js';
+import { toSource } from './sources/toSource.js';
+import type { PoolOptions, WorkContext } from './types.js';
 
 /**
  * Runs a bounded, fail-fast pool over a source it pulls from lazily: the pool asks an Iterable, a
@@ -15,20 +16,33 @@ import type { PoolOptions, Work } from './types.js';
  *   has not finished, and never has more than one `next()` pending on an async iterator. Pull
  *   sources default to `bufferSize: 0`. Sync iterables are pulled synchronously, in the same call
  *   stack in which a worker slot frees, so a 10-million-item generator runs in flat memory.
+ * - **Pool sources.** A {@link PoolSourceInput} (a `channel()`, or a broker's consumer such as
+ *   `redisStream` from `rxjs-pool/redis`) is pulled through the {@link PoolSource} protocol: it is
+ *   asked for as many items as the pool has room for, and hears what became of each one.
  * - **Push sources.** An Observable (or interop observable) or a promise cannot be paused: given to
  *   `poolFrom` it is a push source, exactly as with `pool` (`bufferSize` defaults to `Infinity`).
- * - **Teardown.** A halt or an unsubscribe calls `return()` on the iterator, so a generator's
- *   `finally` runs, before downstream hears the error.
- * - **`for await`.** The result is also an `AsyncIterable`: iterating it directly counts results the
- *   loop has not taken yet against the bound, so a slow loop body pauses pulling; `break` or a
- *   `throw` in the loop tears everything down like an unsubscribe.
+ * - **Teardown.** A halt or an unsubscribe calls `return()` on the iterator before downstream
+ *   hears the error. A sync generator's `finally` runs then; an async generator's `finally` runs
+ *   later, once it resumes after an `await` (its `return()` is queued behind its pending `next()`).
+ *   A value an async iterator yields after the pool released it is refused: it is in no report
+ *   (a `channel()` refuses that put to its producer instead). A sync generator whose own body ends
+ *   the pool is released once its `next()` returns, and the value it yields is `unstarted`.
+ * - **`for await`.** The result is also an `AsyncIterable`. Lossless: an item succeeds once the
+ *   loop has taken all its results. For a pull source, results the loop has not taken yet count
+ *   against the bound, so a slow loop body pauses pulling (memory: `concurrency + bufferSize`
+ *   items). A push source cannot be paused: its results wait for the loop without overflowing, so
+ *   the backlog grows with what the source pushes ahead of the loop. `break` or a `throw` in the
+ *   loop tears everything down like an unsubscribe; items whose results it did not take are
+ *   `unfinished`.
  * - Each subscription asks the source for a new iterator: an array can be pooled again, a
  *   generator object only once.
  *
  * @param source - What to pull from, or an `ObservableInput` to take pushed items from.
- * @param work - Called with `(item, { index, attempt, signal })`; returns any `ObservableInput`.
+ * @param work - Called with `(item, { index, attempt, signal })`; returns any `ObservableInput`
+ *   (different kinds may be mixed: the results' type is the union, as with `mergeMap`).
  * @param options - `concurrency` is required; see {@link PoolOptions}. Checked here: a bad value
- *   throws a `TypeError` or `RangeError` naming the option and the value received.
+ *   throws a `TypeError` or `RangeError` naming the option and the value received; so does a pool
+ *   source's own check of the options.
  * @returns An Observable of every result that is also an `AsyncIterable` of them.
  *
  * @example
@@ -46,13 +60,17 @@ import type { PoolOptions, Work } from './types.js';
  * @see {@link https://rxjs.dev/api/operators/mergeMap | mergeMap}
  * @see {@link pool}
  */
-export function poolFrom<T, R>(
-  source: Iterable<T> | AsyncIterable<T> | ObservableInput<T>,
-  work: Work<T, R>,
+export function poolFrom<T, O extends ObservableInput<unknown>>(
+  source: Iterable<T> | AsyncIterable<T> | ObservableInput<T> | PoolSourceInput<T>,
+  work: (item: T, context: WorkContext) => O,
   options: PoolOptions<T>,
-): Observable<R> & AsyncIterable<R> {
-  const connector = toSourceConnector<T>(source);
+): Observable<ObservedValueOf<O>> & AsyncIterable<ObservedValueOf<O>> {
+  type R = ObservedValueOf<O>;
+  const connector = toSource<T>(source);
   const checkedWork = checkWork<T, R>(work);
   const resolved = resolveOptions<T>(options, connector.kind === 'push' ? Infinity : 0);
+  // A source that cannot honour some options (say, a timeout longer than a broker's claim time)
+  // says so here, at the call, as the options themselves do.
+  if (connector.kind === 'pull') connector.check?.(options);
   return new PoolObservable<T, R>((sink) => new PoolEngine(checkedWork, resolved, sink, connector));
 }

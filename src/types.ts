@@ -1,4 +1,5 @@
 import type { ObservableInput } from 'rxjs';
+import type { PoolOutcome } from './sources/poolSource.js';
 
 /**
  * What the pool hands to {@link Work} with each item.
@@ -102,7 +103,7 @@ export interface PoolRetryConfig {
    * notifier that completes without emitting ends the retries and the item completes without error,
    * exactly as it does with RxJS's `retry`.
    */
-  delay?: number | ((error: unknown, retryCount: number) => ObservableInput<unknown>);
+  delay?: number | ((error: unknown, retryCount: number) => ObservableInput<unknown>) | undefined;
 }
 
 /**
@@ -195,43 +196,56 @@ export interface PoolOptions<T> {
    * How many accepted items may wait for a free worker: an integer from 0 and up, or `Infinity`.
    * Default: `Infinity` for push sources (as `mergeMap`), `0` for the pull sources of `poolFrom`.
    */
-  bufferSize?: number;
+  bufferSize?: number | undefined;
   /**
    * What a full buffer does with a push source's arriving item. `'error'` (default) halts the pool
    * with a `BufferOverflowError`; `'drop-newest'` drops the arriving item; `'drop-oldest'` drops
    * the oldest waiting item. Pull sources never overflow.
    */
-  overflow?: OverflowStrategy;
+  overflow?: OverflowStrategy | undefined;
+  /**
+   * Called exactly once for every accepted item, with what became of it (see {@link PoolOutcome}):
+   * `'succeeded'` once its work completed and all its results reached the consumer, `'failed'`
+   * (with the error) after its retries, `'dropped'`, `'unstarted'` or `'unfinished'` at the end.
+   * The report's counts and lists, `onFailure` and `onDrop` are made of the same events, in the
+   * same order. If it throws, the pool halts with that error.
+   *
+   * @example
+   * ```ts
+   * onSettle: (job, outcome, error) => { if (outcome !== 'succeeded') retryLater.push(job); },
+   * ```
+   */
+  onSettle?: ((item: T, outcome: PoolOutcome, error?: unknown) => void) | undefined;
   /** Called with each item the `overflow` strategy drops. */
-  onDrop?: (item: T) => void;
+  onDrop?: ((item: T) => void) | undefined;
   /** Called exactly once per subscription, after teardown and before downstream hears the end. */
-  onFinalize?: (report: PoolReport<T>) => void;
+  onFinalize?: ((report: PoolReport<T>) => void) | undefined;
   /**
    * How many item failures the pool absorbs before it halts: an integer from 0 and up, or
    * `Infinity`. Default `0`. A tolerated failure emits nothing downstream.
    */
-  tolerate?: number;
+  tolerate?: number | undefined;
   /** Called once for every item that failed after its retries, tolerated or not, in the order they failed. */
-  onFailure?: (error: unknown, item: T) => void;
+  onFailure?: ((error: unknown, item: T) => void) | undefined;
   /**
    * What a halt does to work already running. `'abort'` (default) aborts it at once; `'drain'`
    * starts nothing new, lets in-flight items finish and emit, then delivers the first fatal error.
    */
-  halt?: HaltStrategy;
+  halt?: HaltStrategy | undefined;
   /** Per-item retries: a count, or RxJS's `retry` config shape. Default: no retries. */
-  retry?: number | PoolRetryConfig;
+  retry?: number | PoolRetryConfig | undefined;
   /** Milliseconds each attempt may take (a number greater than 0); on expiry it fails with RxJS's `TimeoutError`. */
-  timeout?: number;
+  timeout?: number | undefined;
   /** Deliver results in acceptance order while work still runs concurrently. Default `false`. */
-  ordered?: boolean;
+  ordered?: boolean | undefined;
   /** A graceful stop: when it emits, the pool takes nothing more, lets in-flight items finish, then completes. */
-  stop?: ObservableInput<unknown>;
+  stop?: ObservableInput<unknown> | undefined;
   /**
    * Hard cancellation from outside: when it aborts, the pool halts as with `'abort'` and errors
    * with `signal.reason`. During a drain it aborts the drain at once, and the error that began the
    * drain stays the one delivered.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Called after each change of the pool's counters, with the same read-only view each time. */
-  onProgress?: (progress: Readonly<PoolProgress>) => void;
+  onProgress?: ((progress: Readonly<PoolProgress>) => void) | undefined;
 }

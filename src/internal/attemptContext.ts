@@ -1,9 +1,9 @@
 import type { WorkContext } from '../types.js';
 
 /**
- * What the pool aborts when it abandons an attempt in flight: the attempt's {@link WorkContext}
- * (an item's {@link Job} for its first attempt, an {@link AttemptContext} for a retry), whose
- * AbortController exists only once `signal` was read (or the attempt was aborted).
+ * What the pool aborts when it abandons an attempt in flight: the holder of the attempt's
+ * AbortController (an item's {@link Job} for its first attempt, a fresh holder for each retry),
+ * which exists only once the attempt's `signal` was read (or the attempt was aborted).
  *
  * @internal
  */
@@ -19,50 +19,56 @@ export interface AbortableContext {
  */
 export const inspectCustom: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
 
-/** The context's signal, its AbortController created on first read. @internal */
-export function signalOf(context: AbortableContext): AbortSignal {
-  if (context.controller === undefined) context.controller = new AbortController();
-  return context.controller.signal;
+/** The holder's signal, its AbortController created on first read. @internal */
+export function signalOf(holder: AbortableContext): AbortSignal {
+  if (holder.controller === undefined) holder.controller = new AbortController();
+  return holder.controller.signal;
 }
 
 /**
- * Aborts the context's signal. Work that reads the signal later still sees it aborted.
+ * Aborts the holder's signal. Work that reads the signal later still sees it aborted.
  * `undefined` reason means the platform's AbortError.
  *
  * @internal
  */
-export function abortContext(context: AbortableContext, reason: unknown): void {
-  if (context.controller === undefined) context.controller = new AbortController();
-  if (reason === undefined) context.controller.abort();
-  else context.controller.abort(reason);
+export function abortContext(holder: AbortableContext, reason: unknown): void {
+  if (holder.controller === undefined) holder.controller = new AbortController();
+  if (reason === undefined) holder.controller.abort();
+  else holder.controller.abort(reason);
 }
 
 /**
- * The {@link WorkContext} of a retry (attempt 2 and later): its own `attempt` number and its own
- * signal, so work still running from an earlier attempt keeps seeing that attempt's. Its
- * AbortController is created on first read of `signal`, so work that never reads it costs none.
+ * What every context shares, on its prototype so that a copy does not take them: how
+ * `JSON.stringify` and `console.log` show it.
+ */
+const contextPrototype = {
+  toJSON(this: WorkContext): { index: number; attempt: number } {
+    return { index: this.index, attempt: this.attempt };
+  },
+  [inspectCustom](this: WorkContext): WorkContext {
+    return { index: this.index, attempt: this.attempt, signal: this.signal };
+  },
+};
+
+/**
+ * The {@link WorkContext} of one attempt. `index`, `attempt` and `signal` are its only own
+ * properties, all enumerable, so a spread or `Object.assign` copy keeps a working `signal`; the
+ * signal's AbortController is still created only when `signal` is first read (a copy reads it).
+ * Nothing of the pool's bookkeeping is reachable from it.
  *
  * @internal
  */
-export class AttemptContext implements WorkContext, AbortableContext {
-  controller: AbortController | undefined = undefined;
-
-  constructor(
-    readonly index: number,
-    readonly attempt: number,
-  ) {}
-
-  get signal(): AbortSignal {
-    return signalOf(this);
-  }
-
-  /** What `JSON.stringify` shows: the {@link WorkContext}'s numbers, not the controller. */
-  toJSON(): { index: number; attempt: number } {
-    return { index: this.index, attempt: this.attempt };
-  }
-
-  /** What `console.log` and `util.inspect` show in Node: the {@link WorkContext}. */
-  [inspectCustom](): WorkContext {
-    return { index: this.index, attempt: this.attempt, signal: this.signal };
-  }
+export function createWorkContext(
+  holder: AbortableContext,
+  index: number,
+  attempt: number,
+): WorkContext {
+  return {
+    __proto__: contextPrototype,
+    index,
+    attempt,
+    get signal(): AbortSignal {
+      return signalOf(holder);
+    },
+  } as WorkContext;
 }

@@ -1,4 +1,5 @@
 import type { PoolEngine, Sink } from './engine.js';
+import type { Job } from './job.js';
 import { RingQueue } from './ringQueue.js';
 
 interface Waiter<R> {
@@ -7,17 +8,26 @@ interface Waiter<R> {
 }
 
 /**
- * A `for await` loop over a pool, with backpressure end to end: results the loop has not taken
- * yet count against the pool's bound (`engine.backlog`), so a slow loop body pauses pulling from
- * the source. Lossless: results that arrived before an error are handed out before it. Ending
- * the loop early (`break`, `throw`, `return`) calls `return()`, which tears the pool down like an
- * unsubscribe.
+ * A `for await` loop over a pool, with backpressure end to end. The rules it keeps:
+ * - A result handed to a `next()` that was waiting has reached the consumer. A result that arrives
+ *   while the loop body runs waits in the backlog; its item succeeds only once the loop takes it,
+ *   so a `break` leaves the items of untaken results `unfinished` in the report.
+ * - For a pull source the backlog counts against the pool's bound, so a slow loop body pauses
+ *   pulling, and memory stays within `concurrency + bufferSize` items. A push source cannot be
+ *   paused: its results wait in the backlog without making it overflow or drop, so the backlog
+ *   then holds as many results as the source pushes ahead of the loop (lossless, unbounded).
+ * - Lossless: the end (an error included) is heard after every result handed over before it, and
+ *   the pool's end waits for the loop to take them, so the report counts them as they are taken.
+ * - Ending the loop early (`break`, `throw`, `return`) calls `return()`, which tears the pool down
+ *   like an unsubscribe.
  *
  * @internal
  */
 export class BackpressuredIterator<T, R> implements AsyncIterableIterator<R> {
   private readonly engine: PoolEngine<T, R>;
   private readonly results = new RingQueue<R>();
+  /** The job each backlog result came from, in step with `results`. */
+  private readonly owners = new RingQueue<Job<T, R> | undefined>();
   private readonly waiters = new RingQueue<Waiter<R>>();
   private isStarted = false;
   private isEnded = false;
@@ -43,9 +53,8 @@ export class BackpressuredIterator<T, R> implements AsyncIterableIterator<R> {
     }
     if (this.results.length > 0) {
       const value = this.results.shift();
-      this.engine.backlog--;
-      // The loop took a result: room for the pool to pull again.
-      this.engine.pump();
+      // The loop took a result: its item may succeed, and there is room to pull again.
+      this.engine.resultTaken(this.owners.shift());
       return Promise.resolve({ value, done: false });
     }
     if (this.hasError) {
@@ -71,7 +80,7 @@ export class BackpressuredIterator<T, R> implements AsyncIterableIterator<R> {
     this.hasError = false;
     this.error = undefined;
     this.results.drain();
-    this.engine.backlog = 0;
+    this.owners.drain();
     this.engine.unsubscribe();
     this.settleWaiters();
     return Promise.resolve({ value: undefined, done: true });
@@ -82,7 +91,7 @@ export class BackpressuredIterator<T, R> implements AsyncIterableIterator<R> {
       this.waiters.shift().resolve({ value, done: false });
     } else {
       this.results.push(value);
-      this.engine.backlog++;
+      this.owners.push(this.engine.retainResult());
     }
   }
 

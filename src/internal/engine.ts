@@ -1,22 +1,26 @@
 import {
   asyncScheduler,
   from,
-  Subscriber,
   TimeoutError,
   type Observable,
   type ObservableInput,
+  type Subscriber,
 } from 'rxjs';
 import { BufferOverflowError } from '../errors.js';
-import type { PoolEndReason, PoolProgress, PoolReport, Work, WorkContext } from '../types.js';
-import { abortContext, AttemptContext } from './attemptContext.js';
+import type { PoolOutcome, PoolSource, PoolSourceTarget } from '../sources/poolSource.js';
+import { PushSourceSubscriber, type PushTarget } from '../sources/pushSource.js';
+import type { SourceConnector } from '../sources/toSource.js';
+import type { PoolEndReason, PoolProgress, Work } from '../types.js';
+import { abortContext, createWorkContext, type AbortableContext } from './attemptContext.js';
 import { isPromiseLike } from './isPromiseLike.js';
 import { Job, JobStatus, Starting } from './job.js';
+import { JobLine } from './jobLine.js';
+import { Ledger } from './ledger.js';
 import type { ResolvedOptions } from './options.js';
-import { ProgressView, type ProgressSource } from './progressView.js';
-import type { PullSource, PullTarget } from './pullSource.js';
+import { emptyProgress, type ProgressSnapshot } from './progressView.js';
 import { reportLost } from './reportLost.js';
 import { RingQueue } from './ringQueue.js';
-import { CallbackSubscriber } from './subscribers.js';
+import { AttemptSubscriber, CallbackSubscriber, type AttemptTarget } from './subscribers.js';
 
 /** Where the engine delivers results and its one terminal notification. @internal */
 export interface Sink<R> {
@@ -25,11 +29,6 @@ export interface Sink<R> {
   complete(): void;
 }
 
-/** How the engine connects to its source when it starts. @internal */
-export type SourceConnector<T> =
-  | { readonly kind: 'push'; readonly observable: Observable<T> }
-  | { readonly kind: 'pull'; readonly open: (target: PullTarget<T>) => PullSource };
-
 const enum State {
   /** Taking items and starting work. */
   Running,
@@ -37,66 +36,47 @@ const enum State {
   Stopping,
   /** A fatal error with `halt: 'drain'`: as Stopping, then the error is delivered. */
   Draining,
+  /**
+   * A fatal error with `halt: 'abort'` is decided and its callbacks run: nothing is accepted or
+   * started, no other end can replace it, and the halt follows as soon as they return.
+   */
+  Halting,
+  /**
+   * The end is decided: the teardown runs (or waits for a synchronous pull to return), then the
+   * end waits for a `for await` loop to take the results it was handed and for the source's
+   * `close()`; nothing is accepted, started or counted but what that waiting settles.
+   */
+  Ending,
   /** Finalized: the report went out and downstream heard the end (or had gone). */
   Done,
 }
 
-/**
- * The inner subscriber of one attempt whose work returned something other than a promise. It
- * closes itself before telling the engine that the attempt ended, so an inner is always
- * unsubscribed before the next item starts in its slot (as in `mergeMap`).
- *
- * @internal
- */
-class AttemptSubscriber<T, R> extends Subscriber<R> {
-  constructor(
-    private readonly engine: PoolEngine<T, R>,
-    private readonly job: Job<T, R>,
-    private readonly attempt: number,
-  ) {
-    super();
-  }
-
-  protected override _next(value: R): void {
-    this.engine.attemptValue(this.job, value);
-  }
-
-  protected override _error(error: unknown): void {
-    this.unsubscribe();
-    this.engine.attemptFailed(this.job, this.attempt, error);
-  }
-
-  protected override _complete(): void {
-    this.unsubscribe();
-    this.engine.attemptCompleted(this.job, this.attempt);
-  }
+/** An end that waits: for a synchronous pull to return, or for a `for await` loop's backlog. */
+interface PendingEnd<R> {
+  readonly reason: PoolEndReason;
+  readonly error: unknown;
+  readonly abortReason: unknown;
+  /** Jobs abandoned by the teardown, oldest first; reported `unfinished` when the end finishes. */
+  unfinished?: Job<unknown, R>[];
 }
 
 /**
- * The subscriber to a push source. A class of its own, not a {@link CallbackSubscriber}, so that
- * the call for each pushed item goes straight to the engine (a call site shared with other
- * callbacks would be polymorphic). As every Subscriber, it closes itself before passing on the
- * source's end.
- *
- * @internal
+ * The engine's side of the {@link PoolSourceTarget} protocol: what a pull source may call. A
+ * class of its own so that a source reaches nothing of the engine but these four methods.
  */
-class PushSourceSubscriber<T, R> extends Subscriber<T> {
-  constructor(private readonly engine: PoolEngine<T, R>) {
-    super();
+class SourceTarget<T> implements PoolSourceTarget<T> {
+  constructor(private readonly engine: PoolEngine<T, unknown>) {}
+  next(item: T): boolean {
+    return this.engine.acceptPulled(item);
   }
-
-  protected override _next(item: T): void {
-    this.engine.acceptPushed(item);
+  ready(): void {
+    this.engine.sourceReady();
   }
-
-  protected override _error(error: unknown): void {
-    this.unsubscribe();
-    this.engine.sourceFailed(error);
-  }
-
-  protected override _complete(): void {
-    this.unsubscribe();
+  complete(): void {
     this.engine.sourceCompleted();
+  }
+  error(error: unknown): void {
+    this.engine.sourceFailed(error);
   }
 }
 
@@ -104,19 +84,28 @@ class PushSourceSubscriber<T, R> extends Subscriber<T> {
  * The state machine behind {@link pool} and {@link poolFrom}: one instance per subscription.
  *
  * The rules it keeps:
+ * - Work starts only where {@link canStart} allows it: from the `pump` loop, and from `accept` when
+ *   an arriving item finds a free worker and nobody waiting. The pump is a loop, never a
+ *   recursion, so a million synchronous inners cannot overflow the stack.
  * - Never more than `concurrency` items running or waiting for a retry (`active`).
- * - Never more than `concurrency + bufferSize` items taken from the source and not yet delivered
- *   (`active + queue.length + held + backlog`); a pull source is pulled only below that bound.
+ * - Never more than `concurrency + bufferSize` items taken and not yet settled: a pull source is
+ *   pulled only while {@link roomLeft} is above 0 (results handed to a `for await` loop and not yet
+ *   taken count too), and a push source's item beyond the bound overflows (results waiting for the
+ *   loop do not count there: a push source cannot be paused, and they are not waiting for a worker).
  * - A halt tears down in this order, in the same call stack as its cause: the source is released,
  *   every in-flight attempt's signal is aborted and its inner unsubscribed, the queue becomes the
- *   report's `unstarted`, `onFinalize` runs, and only then does downstream hear the error.
- * - Every accepted item ends up in exactly one of the report's counts or lists.
- * - Work is started from one loop (`pump`), never by recursion, so a million synchronous inners
- *   cannot overflow the stack.
+ *   report's `unstarted`, the source's `close()` settles, `onFinalize` runs, and only then does
+ *   downstream hear the end.
+ * - Every accepted item is settled exactly once (`succeeded`, `failed`, `dropped`, `unstarted` or
+ *   `unfinished`); the report, `onSettle`, `onFailure`, `onDrop` and a source's `settle` all hear
+ *   the same event. An item succeeds once its work completed and all its results reached the
+ *   consumer: downstream, or the body of a `for await` loop.
+ * - The first fatal error is the one delivered, exactly once; once it is decided nothing is
+ *   accepted or started.
  *
  * @internal
  */
-export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
+export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R> {
   private state = State.Running;
   /**
    * Accepted items waiting for a worker, oldest first. Items enter in acceptance order and leave
@@ -127,32 +116,38 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
    */
   private readonly queue = new RingQueue<T>();
   private readonly queueIndexes: RingQueue<number> | undefined;
-  /** Items cleared from the queue by a stop or a drain; reported as `unstarted`. */
-  private unstarted: T[] = [];
-  /** Started jobs not yet delivered, oldest first (see {@link Job}). */
-  private first: Job<T, R> | undefined = undefined;
-  private last: Job<T, R> | undefined = undefined;
+  /** Started jobs not yet settled, in acceptance order (see {@link JobLine}). */
+  private readonly line = new JobLine<T, R>();
+  /** Completed jobs whose last result is being handed over, or waits in a loop's backlog. */
+  private readonly handedOver = new JobLine<T, R>();
+  private readonly ledger = new Ledger<T>();
   private readonly bound: number;
   private isPumping = false;
+  private isFlushing = false;
+  private mustFlushAgain = false;
+  /** A pull is under way: the source is inside its `pull`, and cannot be released from there. */
+  private isPulling = false;
   private isSourceDone = false;
   private pushSubscriber: Subscriber<T> | undefined = undefined;
-  private pullSource: PullSource | undefined = undefined;
+  private pullSource: PoolSource<T> | undefined = undefined;
   private stopSubscriber: Subscriber<unknown> | undefined = undefined;
   private haltError: unknown = undefined;
+  private pendingEnd: PendingEnd<R> | undefined = undefined;
+  /** The end was decided inside a pull: the teardown waits for the pull to return. */
+  private isTearDownDeferred = false;
   private readonly onOutsideAbort: (() => void) | undefined;
-  private progressView: ProgressView | undefined = undefined;
+  private progress: ProgressSnapshot | undefined = undefined;
+  /** The job whose result is being handed downstream (what a `for await` backlog retains). */
+  private deliveringJob: Job<T, R> | undefined = undefined;
 
   /** Items taken from the source, dropped ones included; the next item's index. */
-  accepted = 0;
-  active = 0;
-  succeeded = 0;
-  failed = 0;
-  retried = 0;
-  dropped = 0;
+  private accepted = 0;
+  private active = 0;
+  private retried = 0;
   /** Completed items whose results `ordered` holds back. */
-  held = 0;
-  /** Results delivered to a for-await consumer and not yet taken by its loop. */
-  backlog = 0;
+  private held = 0;
+  /** Results handed to a `for await` loop and not yet taken by it. */
+  private backlog = 0;
 
   constructor(
     private readonly work: Work<T, R>,
@@ -165,17 +160,13 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     this.onOutsideAbort = options.signal === undefined ? undefined : () => this.abortFromOutside();
   }
 
-  get queuedCount(): number {
-    return this.queue.length;
-  }
-
-  /** Connects the outside signal, the stop notifier and the source, in that order. */
+  /** Opens the source, then connects the outside signal, the stop notifier and the source. */
   start(): void {
     if (this.source.kind === 'pull') {
       // Opened before anything can end the run, so that even a pool that ends before it takes
-      // anything releases its iterator: a channel's pending puts reject, a Readable is destroyed.
+      // anything releases its source: a channel's pending puts reject, a Readable is destroyed.
       try {
-        this.pullSource = this.source.open(this);
+        this.pullSource = this.source.open(new SourceTarget<T>(this as PoolEngine<T, unknown>));
       } catch (error) {
         this.isSourceDone = true;
         return this.fatal(error);
@@ -198,39 +189,66 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
       if (this.state !== State.Running) return;
     }
     if (this.source.kind === 'push') {
-      this.pushSubscriber = new PushSourceSubscriber(this);
+      this.pushSubscriber = new PushSourceSubscriber<T>(this);
       this.source.observable.subscribe(this.pushSubscriber);
     } else {
       this.pump();
     }
   }
 
-  /** Downstream unsubscribed (or a for-await loop ended): tear down at once. */
+  /** Downstream unsubscribed (or a `for await` loop ended): tear down at once. */
   unsubscribe(): void {
-    if (this.state === State.Done) return;
+    if (this.state === State.Done || this.state === State.Halting) return;
+    if (this.state === State.Ending) {
+      // A loop that ends while the end waits for its backlog leaves those results untaken.
+      if (this.pendingEnd?.unfinished !== undefined) this.finishEnd();
+      return;
+    }
     this.finalize('unsubscribed', undefined, undefined);
   }
 
-  /** Starts queued items and pulls while there is room. The only place work starts from. */
-  pump(): void {
+  // ---- admission --------------------------------------------------------------------------
+
+  /** Whether a worker is free to start an item now. */
+  private canStart(): boolean {
+    return this.state === State.Running && this.active < this.options.concurrency;
+  }
+
+  /** How many more items the pool can take from a pull source. */
+  private roomLeft(): number {
+    return this.bound - (this.active + this.queue.length + this.held + this.backlog);
+  }
+
+  /** Whether a pushed item fits: results waiting for a `for await` loop do not count. */
+  private hasRoomForPushed(): boolean {
+    return this.active + this.queue.length + this.held < this.bound;
+  }
+
+  private canPull(): boolean {
+    return (
+      this.state === State.Running &&
+      this.pullSource !== undefined &&
+      !this.isSourceDone &&
+      !this.pullSource.isPending &&
+      this.roomLeft() > 0
+    );
+  }
+
+  /** Starts queued items and pulls while there is room; then ends the run if it is over. */
+  private pump(): void {
     if (this.isPumping) return;
     this.isPumping = true;
     try {
-      while (this.state === State.Running) {
-        if (this.active < this.options.concurrency && this.queue.length > 0) {
+      for (;;) {
+        if (this.queue.length > 0 && this.canStart()) {
           const index =
             this.queueIndexes === undefined
               ? this.accepted - this.queue.length
               : this.queueIndexes.shift();
           this.startJob(this.queue.shift(), index);
           this.progressed();
-        } else if (
-          this.pullSource !== undefined &&
-          !this.isSourceDone &&
-          !this.pullSource.isPending &&
-          this.active + this.queue.length + this.held + this.backlog < this.bound
-        ) {
-          this.pullSource.pull();
+        } else if (this.canPull()) {
+          this.pullOnce();
         } else {
           break;
         }
@@ -238,16 +256,48 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     } finally {
       this.isPumping = false;
     }
+    if (this.isTearDownDeferred) {
+      this.isTearDownDeferred = false;
+      return this.tearDown();
+    }
     this.completeIfDone();
+  }
+
+  private pullOnce(): void {
+    this.isPulling = true;
+    try {
+      this.pullSource!.pull(this.roomLeft());
+    } catch (error) {
+      // A source's pull that throws is that source's failure.
+      this.isPulling = false;
+      this.sourceFailed(error);
+    } finally {
+      this.isPulling = false;
+    }
   }
 
   // ---- the source -------------------------------------------------------------------------
 
-  /** An item the pull source answered with; it was pulled only below the bound. */
-  acceptPulled(item: T): void {
-    if (this.state !== State.Running) return;
-    this.accept(item);
-    this.pump();
+  /** An item a pull source answered with: `true` when the pool took it (see the protocol). */
+  acceptPulled(item: T): boolean {
+    if (this.state === State.Running) {
+      this.accept(item);
+      this.pump();
+      return true;
+    }
+    // The answer to a pull asked while the pool was running, given while the source's own code
+    // stopped or ended the pool: taken, and counted as never started.
+    if (this.isPulling && this.state !== State.Done) {
+      this.accepted++;
+      this.settle(item, 'unstarted');
+      return true;
+    }
+    return false;
+  }
+
+  /** A pull source finished answering later: the pool may pull again. */
+  sourceReady(): void {
+    if (this.state === State.Running) this.pump();
   }
 
   /** The source (pulled or pushed) has no more items. */
@@ -265,11 +315,9 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
   /** An item from a push source: accepted within the bound, else the `overflow` strategy decides. */
   acceptPushed(item: T): void {
     if (this.state !== State.Running) return;
-    if (this.active + this.queue.length + this.held + this.backlog < this.bound) {
-      return this.accept(item);
-    }
+    if (this.hasRoomForPushed()) return this.accept(item);
     // A push source cannot be paused: a full buffer overflows.
-    const { overflow, onDrop } = this.options;
+    const { overflow } = this.options;
     if (overflow === 'error') {
       return this.fatal(new BufferOverflowError(item, this.options.bufferSize));
     }
@@ -280,15 +328,14 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
       droppedItem = this.queue.shift();
       this.queue.push(item);
     }
-    this.dropped++;
-    if (onDrop !== undefined) this.callUser(onDrop, droppedItem);
+    this.settle(droppedItem, 'dropped');
     this.progressed();
   }
 
   /** Takes an item within the bound: it gets the next index, and starts now or waits in line. */
   private accept(item: T): void {
     const index = this.accepted++;
-    if (this.active < this.options.concurrency && this.queue.length === 0) {
+    if (this.queue.length === 0 && this.canStart()) {
       this.startJob(item, index);
     } else {
       this.queue.push(item);
@@ -297,16 +344,39 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     this.progressed();
   }
 
+  // ---- a for-await loop's backlog ---------------------------------------------------------
+
+  /**
+   * A `for await` loop keeps the result being delivered for later: the item it came from is not
+   * settled until the loop takes it. Returns the token to hand back to {@link resultTaken}.
+   */
+  retainResult(): Job<T, R> | undefined {
+    const job = this.deliveringJob;
+    this.backlog++;
+    if (job !== undefined) job.unconsumed++;
+    return job;
+  }
+
+  /** The loop took a retained result: its item may now succeed, and there is room to pull. */
+  resultTaken(job: Job<T, R> | undefined): void {
+    this.backlog--;
+    if (job !== undefined && --job.unconsumed === 0 && job.status === JobStatus.Consuming) {
+      this.handedOver.remove(job);
+      job.status = JobStatus.Done;
+      this.settle(job.item, 'succeeded');
+    }
+    if (this.state === State.Ending) {
+      if (this.pendingEnd?.unfinished !== undefined && this.handedOver.isEmpty) this.finishEnd();
+      return;
+    }
+    if (this.state !== State.Done) this.pump();
+  }
+
   // ---- attempts ---------------------------------------------------------------------------
 
   private startJob(item: T, index: number): void {
     const job = new Job<T, R>(item, index);
-    if (this.last === undefined) this.first = job;
-    else {
-      this.last.next = job;
-      job.prev = this.last;
-    }
-    this.last = job;
+    this.line.append(job);
     this.active++;
     this.startAttempt(job);
   }
@@ -343,9 +413,9 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
    */
   private runAttempt(job: Job<T, R>): void {
     const attempt = ++job.attempts;
-    // The first attempt's context is the job itself; a retry gets its own.
-    let context: WorkContext = job;
-    if (attempt > 1) context = job.retryContext = new AttemptContext(job.index, attempt);
+    // The first attempt's signal is the job's own; each retry gets a holder of its own.
+    let holder: AbortableContext = job;
+    if (attempt > 1) holder = job.retryHolder = { controller: undefined };
     job.status = JobStatus.Running;
     const { timeout } = this.options;
     if (timeout !== undefined) {
@@ -354,7 +424,7 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     let input: ObservableInput<R>;
     let isPromise: boolean;
     try {
-      input = this.work(job.item, context);
+      input = this.work(job.item, createWorkContext(holder, job.index, attempt));
       // Inside the try: reading `then` of what work returned may throw, and that is its failure.
       isPromise = isPromiseLike<R>(input);
     } catch (error) {
@@ -385,7 +455,7 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
       // Not an ObservableInput: that item's failure, like a synchronous throw.
       return this.attemptFailed(job, attempt, error);
     }
-    const subscriber = new AttemptSubscriber(this, job, attempt);
+    const subscriber = new AttemptSubscriber<T, R>(this, job, attempt);
     job.inner = subscriber;
     inner.subscribe(subscriber);
   }
@@ -393,15 +463,19 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
   private promiseSettled(job: Job<T, R>, attempt: number, value: R): void {
     if (!isCurrent(job, attempt)) return;
     this.endAttempt(job);
-    if (this.options.ordered && job !== this.first) {
+    if (this.options.ordered && job !== this.line.first) {
       (job.held ??= []).push(value);
-      return this.jobSucceeded(job);
+      return this.jobCompleted(job);
     }
-    // A settled promise has nothing more to give: the item counts as succeeded before its value
-    // goes downstream, so a downstream that unsubscribes on hearing it (take(1)) neither aborts
-    // its signal nor reports it unfinished.
-    this.markSucceeded(job);
-    this.sink.next(value);
+    // A settled promise has nothing more to give: its slot is free before its value goes
+    // downstream, and once the value is handed over the item has succeeded, even if downstream
+    // ends the run while it hears it (take(1)): its signal is not aborted, it is not unfinished.
+    this.active--;
+    this.beginHandOver(job);
+    this.deliver(job, value);
+    if (this.state >= State.Ending) return;
+    this.endHandOver(job);
+    if (this.state >= State.Ending) return;
     if (this.options.ordered) this.flushOrdered();
     this.progressed();
     this.pump();
@@ -411,10 +485,10 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
   attemptValue(job: Job<T, R>, value: R): void {
     // Nothing reaches downstream from an attempt the pool has let go of.
     if (job.status !== JobStatus.Running) return;
-    if (this.options.ordered && job !== this.first) {
+    if (this.options.ordered && job !== this.line.first) {
       (job.held ??= []).push(value);
     } else {
-      this.sink.next(value);
+      this.deliver(job, value);
     }
   }
 
@@ -422,7 +496,7 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
   attemptCompleted(job: Job<T, R>, attempt: number): void {
     if (!isCurrent(job, attempt)) return;
     this.endAttempt(job);
-    this.jobSucceeded(job);
+    this.jobCompleted(job);
   }
 
   /** @internal */
@@ -478,6 +552,9 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     } catch (thrown) {
       return this.jobFailed(job, thrown);
     }
+    // A delay function that ended the pool has let go of the job: its notifier is never
+    // subscribed, so nothing it would start (a timer) outlives the pool.
+    if (job.status !== JobStatus.Waiting) return;
     const subscriber = new CallbackSubscriber<unknown>(
       () => {
         subscriber.unsubscribe();
@@ -488,7 +565,7 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
       },
       () => {
         // As with RxJS's `retry`: a notifier that completes without emitting completes the item.
-        if (this.waitEnded(job)) this.jobSucceeded(job);
+        if (this.waitEnded(job)) this.jobCompleted(job);
       },
     );
     job.timer = subscriber;
@@ -506,82 +583,156 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     this.startAttempt(job);
   }
 
-  private jobSucceeded(job: Job<T, R>): void {
-    if (this.options.ordered && job !== this.first) {
-      this.active--;
+  // ---- outcomes ---------------------------------------------------------------------------
+
+  /** Hands one result to downstream, remembering whose it is for a `for await` backlog. */
+  private deliver(job: Job<T, R>, value: R): void {
+    this.deliveringJob = job;
+    this.sink.next(value);
+    this.deliveringJob = undefined;
+  }
+
+  /** A job's work completed: it is held back by `ordered`, or its results have all gone out. */
+  private jobCompleted(job: Job<T, R>): void {
+    this.active--;
+    if (this.options.ordered && job !== this.line.first) {
       job.status = JobStatus.Held;
       this.held++;
     } else {
-      this.markSucceeded(job);
+      this.beginHandOver(job);
+      this.endHandOver(job);
+      if (this.state >= State.Ending) return;
       if (this.options.ordered) this.flushOrdered();
     }
     this.progressed();
     this.pump();
   }
 
-  /** A running item whose results have all gone downstream: it frees its slot and leaves the line. */
-  private markSucceeded(job: Job<T, R>): void {
-    this.active--;
-    this.succeeded++;
+  /** A completed job leaves the line: from here its last result, if any, is being handed over. */
+  private beginHandOver(job: Job<T, R>): void {
+    this.line.remove(job);
+    this.handedOver.append(job);
+    job.status = JobStatus.Delivering;
+  }
+
+  /** Every result of a completed job was handed over: it succeeded, or waits for the loop. */
+  private endHandOver(job: Job<T, R>): void {
+    if (job.unconsumed > 0) {
+      job.status = JobStatus.Consuming;
+      return;
+    }
+    this.handedOver.remove(job);
     job.status = JobStatus.Done;
-    this.unlink(job);
+    this.settle(job.item, 'succeeded');
   }
 
   private jobFailed(job: Job<T, R>, error: unknown): void {
     this.active--;
-    this.failed++;
     job.status = JobStatus.Failed;
-    const { onFailure, tolerate, halt } = this.options;
+    const { tolerate, halt, ordered } = this.options;
     const canHalt = this.state === State.Running || this.state === State.Stopping;
-    const isFatal = canHalt && this.failed > tolerate;
-    // onFailure hears of the failure before anything is flushed, so before downstream can end
-    // the run (onFinalize is always the last callback); if it throws, the pool halts with that.
-    if (onFailure !== undefined) this.callUser(onFailure, error, job.item);
-    if (this.state === State.Done) return;
-    // A failure that aborts the pool is decided before anything held back is flushed: no result
-    // reaches downstream past a fatal failure. Otherwise (tolerated, or a drain) a failed item
-    // waits in line, with `ordered`, to flush the results it emitted before failing.
-    if (!(isFatal && halt === 'abort') && (!this.options.ordered || job === this.first)) {
-      this.unlink(job);
-      if (this.options.ordered) this.flushOrdered();
+    const isFatal = canHalt && this.ledger.failed + 1 > tolerate;
+    if (isFatal) {
+      // The halt is decided before any callback runs: from here nothing is accepted or started,
+      // and no failure that a callback causes can replace this error.
+      this.haltError = error;
+      this.state = halt === 'drain' ? State.Draining : State.Halting;
     }
-    // The progress view shows the failure even when it is the one that halts the pool.
+    // onFailure hears of the failure before anything is flushed, so before downstream can end
+    // the run (onFinalize is always the last callback).
+    this.settle(job.item, 'failed', error);
+    if (this.state >= State.Ending) return;
+    if (isFatal && halt === 'abort') {
+      // The progress view shows the failure even when it is the one that halts the pool. No
+      // result reaches downstream past a fatal failure: nothing held back is flushed.
+      this.progressed();
+      return this.finalize('error', error, error);
+    }
+    // A drain releases the source and clears the queue before anything is flushed downstream.
+    if (isFatal) this.windDown(error);
+    // Otherwise a failed item waits in line, with `ordered`, to flush what it emitted before.
+    if (!ordered || job === this.line.first) {
+      this.line.remove(job);
+      if (ordered) this.flushOrdered();
+      if (this.state >= State.Ending) return;
+    }
     this.progressed();
-    if (isFatal) return this.fatal(error);
     this.pump();
   }
 
   /** Delivers what `ordered` held back, from the head of the line up to the first unfinished item. */
   private flushOrdered(): void {
-    let job = this.first;
-    while (job !== undefined) {
-      const results = job.held;
-      if (results !== undefined) {
-        job.held = undefined;
-        // Downstream may unsubscribe while hearing any of these: the run is then over.
-        for (let i = 0; i < results.length && this.state !== State.Done; i++) {
-          this.sink.next(results[i]!);
-        }
-        if (this.state === State.Done) return;
-      }
-      if (job.status === JobStatus.Held) {
-        this.held--;
-        this.succeeded++;
-        job.status = JobStatus.Done;
-      } else if (job.status !== JobStatus.Failed) {
-        return; // still running: from now on it emits directly
-      }
-      this.unlink(job);
-      job = this.first;
+    // A flush that downstream causes while hearing a flushed result runs after this one.
+    if (this.isFlushing) {
+      this.mustFlushAgain = true;
+      return;
+    }
+    this.isFlushing = true;
+    try {
+      do {
+        this.mustFlushAgain = false;
+        this.flushReady();
+      } while (this.mustFlushAgain && this.state < State.Ending);
+    } finally {
+      this.isFlushing = false;
     }
   }
 
-  private unlink(job: Job<T, R>): void {
-    if (job.prev === undefined) this.first = job.next;
-    else job.prev.next = job.next;
-    if (job.next === undefined) this.last = job.prev;
-    else job.next.prev = job.prev;
-    job.prev = job.next = undefined;
+  private flushReady(): void {
+    for (let job = this.line.first; job !== undefined; job = this.line.first) {
+      const results = job.held;
+      const isCompleted = job.status === JobStatus.Held;
+      if (results !== undefined) {
+        job.held = undefined;
+        const last = results.length - 1;
+        for (let i = 0; i <= last; i++) {
+          // A completed item succeeds once its last result is handed over.
+          if (i === last && isCompleted) this.heldHandOver(job);
+          this.deliver(job, results[i]!);
+          if (this.state >= State.Ending) return;
+        }
+      } else if (isCompleted) {
+        this.heldHandOver(job);
+      }
+      if (isCompleted) {
+        this.endHandOver(job);
+        if (this.state >= State.Ending) return;
+      } else if (job.status === JobStatus.Failed) {
+        this.line.remove(job);
+      } else {
+        return; // still running or waiting for a retry: from now on it emits directly
+      }
+    }
+  }
+
+  private heldHandOver(job: Job<T, R>): void {
+    this.held--;
+    this.beginHandOver(job);
+  }
+
+  /**
+   * Settles one item: the ledger, then the source's `settle`, `onSettle`, and `onFailure` or
+   * `onDrop`. The one place an item's outcome is told, exactly once per accepted item.
+   */
+  private settle(item: T, outcome: PoolOutcome, error?: unknown): void {
+    this.ledger.record(item, outcome);
+    const source = this.pullSource;
+    if (source !== undefined && source.settle !== undefined) {
+      try {
+        source.settle(item, outcome, error);
+      } catch (thrown) {
+        this.callbackFailed(thrown);
+      }
+    }
+    const { onSettle } = this.options;
+    if (onSettle !== undefined) this.callUser(onSettle, item, outcome, error);
+    if (outcome === 'failed') {
+      const { onFailure } = this.options;
+      if (onFailure !== undefined) this.callUser(onFailure, error, item);
+    } else if (outcome === 'dropped') {
+      const { onDrop } = this.options;
+      if (onDrop !== undefined) this.callUser(onDrop, item);
+    }
   }
 
   // ---- ends -------------------------------------------------------------------------------
@@ -592,11 +743,11 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
       if (this.options.halt === 'drain') return this.beginDrain(error);
       return this.haltNow(error);
     }
-    // Draining already: the first fatal error is the one delivered. Done: nothing to do.
+    // Draining or halting already: the first fatal error is the one delivered. Ending: too late.
   }
 
   private haltNow(error: unknown): void {
-    if (this.state === State.Done) return;
+    if (this.state >= State.Halting) return;
     // While draining, the first fatal error stays the one delivered.
     if (this.state !== State.Draining) this.haltError = error;
     this.finalize('error', this.haltError, error);
@@ -606,126 +757,209 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
     this.haltNow(this.options.signal!.reason);
   }
 
-  /** Stops taking and starting; in-flight items finish, then `finishDrained` ends the run. */
+  /** Stops taking and starting; in-flight items finish, then `completeIfDone` ends the run. */
   private beginDrain(error: unknown): void {
     this.haltError = error;
     this.state = State.Draining;
     this.windDown(error);
+    this.progressed();
+    this.pump();
   }
 
   private stopGracefully(): void {
     if (this.state !== State.Running) return;
     this.state = State.Stopping;
     this.windDown(undefined);
-  }
-
-  private windDown(error: unknown): void {
-    this.releaseSource(error);
-    this.stopSubscriber?.unsubscribe();
-    this.unstarted = this.unstarted.concat(this.queue.drain());
-    this.queueIndexes?.drain();
     this.progressed();
     this.pump();
   }
 
-  /** Ends the run once the source is done (or released) and nothing is queued, running or held. */
+  /** The source is released and what waits in the queue is settled as never started. */
+  private windDown(error: unknown): void {
+    this.releaseSource(error);
+    this.stopSubscriber?.unsubscribe();
+    this.settleUnstarted();
+  }
+
+  private settleUnstarted(): void {
+    const unstarted = this.queue.drain();
+    this.queueIndexes?.drain();
+    for (let i = 0; i < unstarted.length; i++) this.settle(unstarted[i]!, 'unstarted');
+  }
+
+  /**
+   * Ends the run once the source is done (or released) and nothing is queued, running, held, or
+   * waiting in a `for await` loop's backlog (the loop takes it first, so that its items succeed).
+   */
   private completeIfDone(): void {
-    if (this.state === State.Done) return;
+    if (this.state >= State.Halting) return;
     if (this.state === State.Running && !this.isSourceDone) return;
-    if (this.active > 0 || this.queue.length > 0 || this.held > 0) return;
+    if (this.active > 0 || this.queue.length > 0 || this.held > 0 || this.backlog > 0) return;
     if (this.state === State.Draining) this.finalize('error', this.haltError, undefined);
     else
       this.finalize(this.state === State.Stopping ? 'stopped' : 'complete', undefined, undefined);
   }
 
   private releaseSource(error: unknown): void {
-    if (this.pushSubscriber !== undefined) this.pushSubscriber.unsubscribe();
-    else this.pullSource?.release(error);
+    if (this.pushSubscriber !== undefined) return this.pushSubscriber.unsubscribe();
+    const source = this.pullSource;
+    if (source === undefined || this.isSourceDone) return;
+    this.isSourceDone = true;
+    try {
+      source.release(error);
+    } catch (thrown) {
+      reportLost(thrown);
+    }
   }
 
   /**
    * The one way a run ends. The order is the contract: the source is released, in-flight work is
-   * aborted, the report is built and handed to `onFinalize`, and only then does downstream hear.
+   * aborted, every item is settled, the source's `close()` settles, the report is handed to
+   * `onFinalize`, and only then does downstream hear.
    *
    * @param abortReason - the `reason` in-flight signals are aborted with (`undefined`: AbortError).
    */
   private finalize(reason: PoolEndReason, error: unknown, abortReason: unknown): void {
-    this.state = State.Done;
-    this.releaseSource(reason === 'error' ? error : undefined);
+    if (this.state >= State.Ending) return;
+    this.state = State.Ending;
+    this.pendingEnd = { reason, error, abortReason };
+    // A source is never released from inside its own pull (a generator's body that ends the
+    // pool): the teardown runs as soon as that pull returns, still in the same call stack.
+    if (this.isPulling) this.isTearDownDeferred = true;
+    else this.tearDown();
+  }
+
+  private tearDown(): void {
+    const end = this.pendingEnd!;
+    this.releaseSource(end.reason === 'error' ? end.error : undefined);
     this.stopSubscriber?.unsubscribe();
     if (this.onOutsideAbort !== undefined) {
       this.options.signal!.removeEventListener('abort', this.onOutsideAbort);
     }
     // Every job is let go of before any signal fires, so an abort listener that ends some work
     // synchronously cannot emit, count or unlink anything.
-    const abandoned: Job<T, R>[] = [];
+    const jobs = this.line.takeAll();
+    const unfinished: Job<unknown, R>[] = [];
     const wasRunning: boolean[] = [];
-    for (let job = this.first, next; job !== undefined; job = next) {
-      next = job.next;
-      // Out of the list: nothing that still holds a job (a flush under way) can relink it.
-      job.prev = job.next = undefined;
+    for (const job of jobs) {
       if (job.status === JobStatus.Failed) continue;
       wasRunning.push(job.status === JobStatus.Running);
       job.status = JobStatus.Abandoned;
-      abandoned.push(job);
+      unfinished.push(job);
     }
-    this.first = this.last = undefined;
-    const unfinished: T[] = [];
-    for (let i = 0; i < abandoned.length; i++) {
-      const job = abandoned[i]!;
-      if (wasRunning[i]) abortContext(job.attemptContext, abortReason);
+    for (let i = 0; i < unfinished.length; i++) {
+      const job = unfinished[i]!;
+      if (wasRunning[i]) abortContext(job.attemptContext, end.abortReason);
       job.inner?.unsubscribe();
       job.timer?.unsubscribe();
       job.inner = job.timer = undefined;
       job.held = undefined;
-      unfinished.push(job.item);
     }
-    const report: PoolReport<T> = {
-      reason,
-      ...(reason === 'error' ? { error } : {}),
-      accepted: this.accepted,
-      succeeded: this.succeeded,
-      failed: this.failed,
-      dropped: this.dropped,
-      retried: this.retried,
-      unstarted: this.unstarted.concat(this.queue.drain()),
-      unfinished,
-    };
-    this.queueIndexes?.drain();
-    this.unstarted = [];
-    let endError = error;
+    // A job whose last result was being handed over when downstream ended the run succeeded.
+    for (let job = this.handedOver.first, next; job !== undefined; job = next) {
+      next = job.next;
+      if (job.status === JobStatus.Delivering && job.unconsumed === 0) {
+        this.handedOver.remove(job);
+        job.status = JobStatus.Done;
+        this.settle(job.item as T, 'succeeded');
+      }
+    }
+    this.settleUnstarted();
+    end.unfinished = unfinished;
+    // Results handed to a `for await` loop are still the loop's to take (it hears the end after
+    // them): the end waits for it, unless the loop itself has gone.
+    if (end.reason === 'unsubscribed' || this.handedOver.isEmpty) this.finishEnd();
+  }
+
+  /** Settles what the end left unfinished, then closes the source and delivers the end. */
+  private finishEnd(): void {
+    const end = this.pendingEnd!;
+    const unfinished = end.unfinished!;
+    end.unfinished = undefined;
+    // Jobs still waiting for the loop to take their results did not reach the consumer.
+    const untaken = this.handedOver.takeAll();
+    for (const job of untaken) job.status = JobStatus.Abandoned;
+    const all = untaken.length === 0 ? unfinished : mergeByIndex(unfinished, untaken);
+    for (const job of all) this.settle(job.item as T, 'unfinished');
+    const source = this.pullSource;
+    let closing: void | PromiseLike<void> = undefined;
+    if (source?.close !== undefined) {
+      try {
+        closing = source.close();
+      } catch (error) {
+        return this.deliverEnd(end, true, error);
+      }
+    }
+    if (closing !== undefined && closing !== null && typeof closing.then === 'function') {
+      // The end is heard only once the source has settled every item (an ack, a release).
+      closing.then(
+        () => this.deliverEnd(end, false, undefined),
+        (error: unknown) => this.deliverEnd(end, true, error),
+      );
+      return;
+    }
+    this.deliverEnd(end, false, undefined);
+  }
+
+  private deliverEnd(end: PendingEnd<R>, closeFailed: boolean, closeError: unknown): void {
+    this.pendingEnd = undefined;
+    this.state = State.Done;
+    let { reason, error } = end;
+    if (closeFailed) {
+      // A source that could not settle its items turns a clean end into that error; during an
+      // error the original wins.
+      if (reason === 'complete' || reason === 'stopped') {
+        reason = 'error';
+        error = closeError;
+      } else reportLost(closeError);
+    }
+    const report = this.ledger.report(reason, error, this.accepted, this.retried);
     const { onFinalize } = this.options;
     if (onFinalize !== undefined) {
       try {
         onFinalize(report);
       } catch (thrown) {
-        // A throwing onFinalize turns a clean end into an error; during an error the original wins.
+        // A throwing onFinalize turns a clean end into an error; during an error the original
+        // wins, and the thrown one is reported as RxJS reports an unhandled error.
         if (reason === 'complete' || reason === 'stopped') {
           reason = 'error';
-          endError = thrown;
+          error = thrown;
         } else reportLost(thrown);
       }
     }
-    if (reason === 'error') this.sink.error(endError);
+    if (reason === 'error') this.sink.error(error);
     else if (reason !== 'unsubscribed') this.sink.complete();
   }
 
   // ---- user callbacks ---------------------------------------------------------------------
 
   /** Runs an option's callback; if it throws, the pool halts with that error. */
-  private callUser<A, B>(callback: (a: A, b: B) => void, a: A, b?: B): void {
+  private callUser<A, B, C>(callback: (a: A, b: B, c: C) => void, a: A, b?: B, c?: C): void {
     try {
-      callback(a, b as B);
+      callback(a, b as B, c as C);
     } catch (error) {
-      this.fatal(error);
+      this.callbackFailed(error);
     }
+  }
+
+  /** A callback threw: the pool halts with it, unless a fatal error was decided already. */
+  private callbackFailed(error: unknown): void {
+    if (this.state === State.Running || this.state === State.Stopping) this.fatal(error);
+    else if (this.state >= State.Halting) reportLost(error);
   }
 
   private progressed(): void {
     const { onProgress } = this.options;
-    if (onProgress === undefined || this.state === State.Done) return;
-    this.progressView ??= new ProgressView(this);
-    this.callUser<Readonly<PoolProgress>, undefined>(onProgress, this.progressView);
+    if (onProgress === undefined || this.state >= State.Ending) return;
+    const view = (this.progress ??= emptyProgress());
+    view.accepted = this.accepted;
+    view.queued = this.queue.length;
+    view.active = this.active;
+    view.succeeded = this.ledger.succeeded;
+    view.failed = this.ledger.failed;
+    view.retried = this.retried;
+    view.dropped = this.ledger.dropped;
+    this.callUser<Readonly<PoolProgress>, undefined, undefined>(onProgress, view);
   }
 }
 
@@ -736,6 +970,18 @@ export class PoolEngine<T, R> implements PullTarget<T>, ProgressSource {
  */
 function isCurrent(job: Job<unknown, unknown>, attempt: number): boolean {
   return job.attempts === attempt && job.status === JobStatus.Running;
+}
+
+/** Two lists of jobs, each in acceptance order, as one list in acceptance order. */
+function mergeByIndex<R>(a: Job<unknown, R>[], b: Job<unknown, R>[]): Job<unknown, R>[] {
+  const merged: Job<unknown, R>[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]!.index < b[j]!.index)) merged.push(a[i++]!);
+    else merged.push(b[j++]!);
+  }
+  return merged;
 }
 
 /** Handles a promise's rejection that nobody waits for any more: never an unhandled rejection. */

@@ -1,11 +1,5 @@
 import type { Subscription } from 'rxjs';
-import type { WorkContext } from '../types.js';
-import {
-  inspectCustom,
-  signalOf,
-  type AbortableContext,
-  type AttemptContext,
-} from './attemptContext.js';
+import type { AbortableContext } from './attemptContext.js';
 
 /** Where a started item is in its life. @internal */
 export const enum JobStatus {
@@ -15,9 +9,16 @@ export const enum JobStatus {
   Waiting,
   /** Completed, but `ordered` holds its results back for an earlier item; it has freed its slot. */
   Held,
+  /**
+   * Completed, and its last result is being handed downstream: if downstream ends the run while
+   * it hears that result (`take(n)`), the item still counts as succeeded.
+   */
+  Delivering,
+  /** Completed; some of its results wait in a `for await` loop's backlog, not yet taken. */
+  Consuming,
   /** Failed after its retries; with `ordered` it may still wait to flush results emitted before. */
   Failed,
-  /** Completed and all its results reached downstream. */
+  /** Succeeded: completed, and all its results reached the consumer. */
   Done,
   /** The pool ended while the item was still under way. */
   Abandoned,
@@ -34,16 +35,17 @@ export const enum Starting {
 }
 
 /**
- * One started item. Jobs form an intrusive doubly linked list in start order, which is acceptance
- * order: O(1) unlink when a job ends, and the halt walks it to report `unfinished` in order.
+ * One started item. Jobs form an intrusive doubly linked list (a {@link JobLine}) in start order,
+ * which is acceptance order: O(1) unlink when a job ends, and the end walks it to report
+ * `unfinished` in order.
  *
- * A job is also the {@link WorkContext} of its first attempt (`attempt` is always 1 here), so an
- * item that succeeds at once costs one object; each retry gets an {@link AttemptContext}.
+ * A job holds its first attempt's AbortController; each retry gets a holder of its own, so work
+ * still running from an earlier attempt keeps seeing that attempt's signal.
  *
  * @internal
  */
-export class Job<T, R> implements WorkContext, AbortableContext {
-  /** The first attempt's AbortController, created on first read of `signal`. */
+export class Job<T, R> implements AbortableContext {
+  /** The first attempt's AbortController, created on first read of its `signal`. */
   controller: AbortController | undefined = undefined;
   prev: Job<T, R> | undefined = undefined;
   next: Job<T, R> | undefined = undefined;
@@ -53,8 +55,8 @@ export class Job<T, R> implements WorkContext, AbortableContext {
    * stale and ignored.
    */
   attempts = 0;
-  /** The running attempt's context when it is a retry; `undefined` during the first attempt. */
-  retryContext: AttemptContext | undefined = undefined;
+  /** The running attempt's controller holder when it is a retry; `undefined` during the first. */
+  retryHolder: AbortableContext | undefined = undefined;
   /** The running attempt's inner subscription, when its work returned something other than a promise. */
   inner: Subscription | undefined = undefined;
   /** The running attempt's timeout, or the wait before its retry. */
@@ -63,32 +65,16 @@ export class Job<T, R> implements WorkContext, AbortableContext {
   starting = Starting.No;
   /** Results held back by `ordered` until every earlier item has delivered its own. */
   held: R[] | undefined = undefined;
-
-  /** As the first attempt's context: always 1. An own property, so a copy of the context keeps it. */
-  readonly attempt = 1;
+  /** Results handed to a `for await` loop's backlog and not yet taken by the loop. */
+  unconsumed = 0;
 
   constructor(
     readonly item: T,
     readonly index: number,
   ) {}
 
-  /** As the first attempt's context: its signal, created on first read. */
-  get signal(): AbortSignal {
-    return signalOf(this);
-  }
-
-  /** The running (or last) attempt's context: the one whose signal a halt or a timeout aborts. */
+  /** The running (or last) attempt's holder: the one whose signal a halt or a timeout aborts. */
   get attemptContext(): AbortableContext {
-    return this.retryContext ?? this;
-  }
-
-  /** What `JSON.stringify` shows of the first attempt's context (not the pool's bookkeeping). */
-  toJSON(): { index: number; attempt: number } {
-    return { index: this.index, attempt: this.attempt };
-  }
-
-  /** What `console.log` shows of the first attempt's context: not the pool's bookkeeping. */
-  [inspectCustom](): WorkContext {
-    return { index: this.index, attempt: this.attempt, signal: this.signal };
+    return this.retryHolder ?? this;
   }
 }

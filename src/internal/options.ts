@@ -1,4 +1,5 @@
 import { from, type Observable } from 'rxjs';
+import type { PoolOutcome } from '../sources/poolSource.js';
 import { received } from './received.js';
 import type {
   HaltStrategy,
@@ -17,6 +18,7 @@ export interface ResolvedOptions<T> {
   concurrency: number;
   bufferSize: number;
   overflow: OverflowStrategy;
+  onSettle: ((item: T, outcome: PoolOutcome, error?: unknown) => void) | undefined;
   onDrop: ((item: T) => void) | undefined;
   onFinalize: ((report: PoolReport<T>) => void) | undefined;
   tolerate: number;
@@ -186,6 +188,7 @@ export function resolveOptions<T>(options: unknown, defaultBufferSize: number): 
     concurrency,
     bufferSize,
     overflow: checkOneOf('overflow', o.overflow, ['error', 'drop-newest', 'drop-oldest'], 'error'),
+    onSettle: checkFunction('onSettle', o.onSettle),
     onDrop: checkFunction('onDrop', o.onDrop),
     onFinalize: checkFunction('onFinalize', o.onFinalize),
     tolerate,

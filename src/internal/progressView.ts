@@ -1,47 +1,15 @@
 import type { PoolProgress } from '../types.js';
 
-/** The counters a {@link ProgressView} reads. @internal */
-export interface ProgressSource {
-  readonly accepted: number;
-  readonly queuedCount: number;
-  readonly active: number;
-  readonly succeeded: number;
-  readonly failed: number;
-  readonly retried: number;
-  readonly dropped: number;
-}
-
 /**
- * A read-only window on the engine's counters: one object per subscription, handed to every
- * `onProgress` call, so reporting progress allocates nothing.
+ * The object handed to `onProgress`: a plain copy of the seven counters, one per subscription,
+ * refreshed by the engine before each call, so a spread, `Object.keys`, `console.log` and
+ * `JSON.stringify` show exactly those counters, and writing to it changes nothing in the pool.
  *
  * @internal
  */
-export class ProgressView implements PoolProgress {
-  constructor(private readonly source: ProgressSource) {}
-  get accepted(): number {
-    return this.source.accepted;
-  }
-  get queued(): number {
-    return this.source.queuedCount;
-  }
-  get active(): number {
-    return this.source.active;
-  }
-  get succeeded(): number {
-    return this.source.succeeded;
-  }
-  get failed(): number {
-    return this.source.failed;
-  }
-  get retried(): number {
-    return this.source.retried;
-  }
-  get dropped(): number {
-    return this.source.dropped;
-  }
-  toJSON(): PoolProgress {
-    const { accepted, queued, active, succeeded, failed, retried, dropped } = this;
-    return { accepted, queued, active, succeeded, failed, retried, dropped };
-  }
+export type ProgressSnapshot = { -readonly [K in keyof PoolProgress]: PoolProgress[K] };
+
+/** A snapshot with every counter at 0, in the order the counters are documented. @internal */
+export function emptyProgress(): ProgressSnapshot {
+  return { accepted: 0, queued: 0, active: 0, succeeded: 0, failed: 0, retried: 0, dropped: 0 };
 }
