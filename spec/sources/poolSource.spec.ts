@@ -215,6 +215,20 @@ describe('a PoolSource', () => {
     }
   });
 
+  it('never throws later, without config.onUnhandledError, for a close() that rejects after the run failed', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      const boom = new Error('boom');
+      const halted = batchSource(2, { close: () => Promise.reject(new Error('not settled')) });
+      await expect(
+        lastValueFrom(poolFrom(halted.input, () => Promise.reject(boom), { concurrency: 2 })),
+      ).rejects.toBe(boom);
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('counts an item whose result downstream took before ending the run (take) as succeeded', async () => {
     const { input, recorder } = batchSource(5);
     await expect(

@@ -18,7 +18,7 @@ import { JobLine } from './jobLine.js';
 import { Ledger } from './ledger.js';
 import type { ResolvedOptions } from '../policies/options.js';
 import { emptyProgress, type ProgressSnapshot } from './progressView.js';
-import { reportLost } from './reportLost.js';
+import { reportIfHandled, reportLost } from './reportLost.js';
 import { RingQueue } from './ringQueue.js';
 import { AttemptSubscriber, CallbackSubscriber, type AttemptTarget } from './subscribers.js';
 
@@ -912,12 +912,13 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R> {
     this.state = State.Done;
     let { reason, error } = end;
     if (closeFailed) {
-      // A source that could not settle its items turns a clean end into that error; during an
-      // error the original wins.
+      // A source that could not settle its items turns a clean end into that error. During an
+      // error the original wins, and the source's error (its items stay with the broker) goes
+      // only to `config.onUnhandledError`: a broker that fails must never end the process.
       if (reason === 'complete' || reason === 'stopped') {
         reason = 'error';
         error = closeError;
-      } else reportLost(closeError);
+      } else reportIfHandled(closeError);
     }
     const report = this.ledger.report(reason, error, this.accepted, this.retried);
     const { onFinalize } = this.options;

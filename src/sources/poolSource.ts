@@ -68,7 +68,8 @@ export interface PoolSourceTarget<T> {
  * - It calls `close()` exactly once per run, after the last `settle`, whether or not the source
  *   ended by itself. If `close()` returns a promise, the pool's end (its `onFinalize`, then the
  *   terminal notification downstream) waits until it settles; a rejection is the pool's error,
- *   unless the run already ended with one (which then stays the one delivered).
+ *   unless the run already ended with one (which then stays the one delivered, and the rejection
+ *   goes to RxJS's `config.onUnhandledError` when one is set).
  *
  * @typeParam T - the items.
  * @example
