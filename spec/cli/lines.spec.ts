@@ -1,5 +1,8 @@
-import { Readable } from 'node:stream';
-import { readLines, type LineReader } from '../../src/cli/lines';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { countItems, readLines, type LineReader } from '../../src/cli/lines';
 
 async function readAll(reader: LineReader): Promise<string[]> {
   const lines: string[] = [];
@@ -50,5 +53,40 @@ describe('readLines', () => {
     reader.close();
     expect(await reader.next()).toBeUndefined();
     expect(input.destroyed).toBe(true);
+  });
+});
+
+describe('LineReader.ended', () => {
+  it('is false while the input is open, and true once it has ended', async () => {
+    const input = new PassThrough();
+    const reader = readLines(input);
+    input.write('a\n');
+    expect(await reader.next()).toBe('a');
+    expect(reader.ended).toBe(false);
+    input.end('b\n');
+    expect(await reader.next()).toBe('b');
+    expect(await reader.next()).toBeUndefined();
+    expect(reader.ended).toBe(true);
+    reader.close();
+  });
+});
+
+describe('countItems', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rxjs-pool-lines-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('counts the lines of a file that are items: blank lines left out, a last line without an ending in', async () => {
+    const file = join(dir, 'items.txt');
+    writeFileSync(file, 'a\n\nb\r\nc');
+    expect(await countItems(file, new AbortController().signal)).toBe(3);
+  });
+
+  it('rejects when the file cannot be read', async () => {
+    await expect(
+      countItems(join(dir, 'missing.txt'), new AbortController().signal),
+    ).rejects.toThrow(/ENOENT/);
   });
 });

@@ -283,7 +283,7 @@ describe('rxjs-pool run', () => {
       },
     ]);
     expect(stderr).toMatch(/halted: CommandFailedError: exited with code 4: bad item/);
-    expect(stderr).toMatch(/0 succeeded, 1 failed, 2 unfinished, 0 unstarted/);
+    expect(stderr).toMatch(/0 succeeded, 1 failed, 2 unfinished, 0 unstarted, 0 retried/);
   });
 
   it('lets running commands finish with --halt drain, then exits 1', async () => {
@@ -343,7 +343,7 @@ describe('rxjs-pool run', () => {
   it('retries a failing command with --retry', async () => {
     // Fails until it finds the marker file it leaves on its first attempt.
     const marker = join(dir, 'tried');
-    const { code, stdout } = await runCli(
+    const { code, stdout, stderr } = await runCli(
       [
         'run',
         '--retry',
@@ -358,10 +358,13 @@ describe('rxjs-pool run', () => {
     expect(results(stdout)).toEqual([
       { item: 'x', index: 0, exitCode: 0, stdout: '', ms: expect.any(Number) },
     ]);
+    expect(stderr).toMatch(
+      /^rxjs-pool: done; 1 succeeded, 0 failed, 0 unfinished, 0 unstarted, 1 retried$/m,
+    );
   });
 
-  it('kills a command that runs past --timeout and reports a TimeoutError', async () => {
-    const { code, stdout } = await runCli(
+  it('kills a command that runs past --timeout and reports a TimeoutError naming the item and the limit', async () => {
+    const { code, stdout, stderr } = await runCli(
       ['run', '--timeout', '200', ...nodeCommand('setTimeout(Object, 30000)')],
       { stdin: lines('slow') },
     );
@@ -371,10 +374,13 @@ describe('rxjs-pool run', () => {
         item: 'slow',
         index: 0,
         exitCode: null,
-        error: expect.stringMatching(/^TimeoutError/),
+        error: 'TimeoutError: item "slow" ran longer than --timeout 200 ms and was killed',
         ms: expect.any(Number),
       },
     ]);
+    expect(stderr).toMatch(
+      /halted: TimeoutError: item "slow" ran longer than --timeout 200 ms and was killed;/,
+    );
   });
 
   describe('--leftover', () => {
@@ -459,6 +465,38 @@ describe('rxjs-pool run', () => {
       ).toEqual(['1', '2']);
       expect(readFileSync(join(dir, 'left.txt'), 'utf8')).toBe(lines(...items.slice(2)));
     });
+  });
+
+  it('says that it copies the rest of an open standard input to --leftover, until it ends', async () => {
+    // Item `bad` fails at once; standard input stays open, as a producer that is still writing.
+    const child = spawn(
+      node,
+      [
+        cli,
+        'run',
+        '--leftover',
+        'left.txt',
+        ...nodeCommand(`process.exit(process.argv[1] === 'bad' ? 1 : 0)`),
+      ],
+      { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const finished = new Promise<number | null>((resolvePromise) =>
+      child.on('close', (code) => resolvePromise(code)),
+    );
+    child.stdin!.write(lines('bad'));
+    try {
+      await waitUntil(() => stderr.includes('copying the rest'));
+    } finally {
+      child.stdin!.end(lines('later-1', 'later-2')); // the input ends, whatever was said
+    }
+    expect(await finished).toBe(1);
+    expect(stderr).toContain(
+      'rxjs-pool: copying the rest of standard input to left.txt until it ends (Ctrl-C stops)\n',
+    );
+    expect(readFileSync(join(dir, 'left.txt'), 'utf8')).toBe(lines('bad', 'later-1', 'later-2'));
+    expect(stderr).toMatch(/3 item\(s\) left over in left\.txt\n$/);
   });
 
   describe('interrupts', () => {

@@ -117,7 +117,9 @@ describe('runItems', () => {
   it('says how the run ended on the message stream', async () => {
     const { io, messages } = capture(['x']);
     await runItems(defaults, script(''), io);
-    expect(messages).toEqual(['rxjs-pool: done; 1 succeeded, 0 failed, 0 unfinished, 0 unstarted']);
+    expect(messages).toEqual([
+      'rxjs-pool: done; 1 succeeded, 0 failed, 0 unfinished, 0 unstarted, 0 retried',
+    ]);
   });
 
   it('refuses an unwritable --leftover with a UsageError before reading any input', async () => {

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 
@@ -7,6 +8,8 @@ export interface LineReader {
   next(): Promise<string | undefined>;
   /** Stops reading and releases the stream. Later calls to `next()` answer `undefined`. */
   close(): void;
+  /** Whether the input has ended (its last line may still be waiting to be read). */
+  readonly ended: boolean;
 }
 
 /**
@@ -31,7 +34,12 @@ export function readLines(input: Readable): LineReader {
   const rl = createInterface({ input, crlfDelay: Infinity, terminal: false });
   const iterator = rl[Symbol.asyncIterator]();
   let closed = false;
+  let ended = false;
+  rl.once('close', () => (ended = true));
   return {
+    get ended(): boolean {
+      return ended;
+    },
     async next(): Promise<string | undefined> {
       if (closed) return undefined;
       const result = await iterator.next();
@@ -46,4 +54,33 @@ export function readLines(input: Readable): LineReader {
       input.destroy();
     },
   };
+}
+
+/**
+ * Counts the items of a file as `rxjs-pool run --input` reads them: its lines, blank ones left
+ * out. It reads the file a second time, on its own stream, so the run does not wait for it.
+ *
+ * @param path - the file.
+ * @param signal - aborting it stops the count early (the number is then what was counted so far).
+ * @returns the number of non-blank lines; rejects when the file cannot be read.
+ *
+ * @example
+ * ```ts
+ * await countItems('items.txt', new AbortController().signal); // 3 for "a\n\nb\nc"
+ * ```
+ */
+export async function countItems(path: string, signal: AbortSignal): Promise<number> {
+  const reader = readLines(createReadStream(path));
+  const stop = (): void => reader.close();
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    let count = 0;
+    for (let line = await reader.next(); line !== undefined; line = await reader.next()) {
+      if (line !== '') count++;
+    }
+    return count;
+  } finally {
+    signal.removeEventListener('abort', stop);
+    reader.close();
+  }
 }

@@ -125,7 +125,16 @@ export function progressBar(stream: NodeJS.WriteStream, enabled: boolean): Progr
   return {
     enabled: true,
     update(progress) {
-      latest = { ...progress };
+      // Copied field by field: the pool's view is live, and a spread of it is not its counters.
+      latest = {
+        accepted: progress.accepted,
+        queued: progress.queued,
+        active: progress.active,
+        succeeded: progress.succeeded,
+        failed: progress.failed,
+        retried: progress.retried,
+        dropped: progress.dropped,
+      };
       drawSoon();
     },
     setTotal(count) {

@@ -1,14 +1,14 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { defer, map, Subject } from 'rxjs';
+import { defer, map, Subject, TimeoutError } from 'rxjs';
 import { poolFrom, type PoolReport, type WorkContext } from '../index.js';
 import { CommandFailedError, runChild, type ChildOutput } from './child.js';
 import { commandFor } from './commandLine.js';
 import { onInterrupts } from './interrupts.js';
 import { InputOrderLedger } from './leftover.js';
 import { LeftoverFile } from './leftoverFile.js';
-import { readLines } from './lines.js';
+import { countItems, readLines } from './lines.js';
 import type { RunOptions } from './program.js';
 import { progressBar } from './progressBar.js';
 import { describeError } from './reportText.js';
@@ -126,6 +126,24 @@ export async function runItems(
     throw error;
   }
   const reader = readLines(input);
+  // Every line written while the run goes on passes through the display, which keeps its bar
+  // beneath them on a terminal. There is no bar while a person types the items: it would sit on
+  // the line they type on.
+  const typing = options.input === undefined && (io.stdin as { isTTY?: boolean }).isTTY === true;
+  const display = progressBar(io.progressStream, options.progress && !typing);
+  const say = (line: string): void => display.around(() => io.writeMessage(line));
+  const counting = new AbortController();
+  if (display.enabled && options.input !== undefined) {
+    countItems(options.input, counting.signal).then(
+      (total) => display.setTotal(total),
+      () => {}, // no total then: the bar shows the counts only
+    );
+  }
+  if (typing) {
+    say(
+      'rxjs-pool: reading items from the terminal, one per line; end with Ctrl-D (or use --input FILE)',
+    );
+  }
 
   const stop = new Subject<void>();
   const abort = new AbortController();
@@ -148,7 +166,7 @@ export async function runItems(
 
   let outputGone = false;
   const writeResult = (line: string): void => {
-    if (!outputGone) io.writeResult(line);
+    if (!outputGone) display.around(() => io.writeResult(line));
   };
   const output = (record: ResultRecord): void => {
     leftoverLedger?.settle(record.index, record.error === undefined ? 'succeeded' : 'failed');
@@ -209,7 +227,8 @@ export async function runItems(
       return runChild(commandFor(command, item.line, options.shell), context.signal);
     }).pipe(map((result: ChildOutput) => ({ item, result })));
 
-  const display = progressBar(io.progressStream, options.progress);
+  /** The last failure and how it is told: a halt's summary names it the same way. */
+  let lastFailure: { error: unknown; text: string } | undefined;
   let results;
   try {
     results = poolFrom(source, work, {
@@ -224,11 +243,12 @@ export async function runItems(
       signal: abort.signal,
       onProgress: (progress) => display.update(progress),
       onFailure: (error, item) => {
+        lastFailure = { error, text: describeFailure(error, item, options) };
         output({
           item: item.line,
           index: item.index,
           exitCode: error instanceof CommandFailedError ? error.exitCode : null,
-          error: error instanceof CommandFailedError ? error.message : describeError(error),
+          error: error instanceof CommandFailedError ? error.message : lastFailure.text,
           ms: elapsed(item),
         });
       },
@@ -247,7 +267,7 @@ export async function runItems(
 
   let restCut = false;
   const cutRest = (signal: NodeJS.Signals): void => {
-    io.writeMessage(`rxjs-pool: ${signal}: no longer reading the rest of the input`);
+    say(`rxjs-pool: ${signal}: no longer reading the rest of the input`);
     restCut = true;
     reader.close();
   };
@@ -255,15 +275,12 @@ export async function runItems(
     (signal) => {
       interrupted = signal;
       if (readingRest) return cutRest(signal);
-      display.stop();
-      io.writeMessage(
-        `rxjs-pool: ${signal}: stopping; running commands may finish (again to kill them)`,
-      );
+      say(`rxjs-pool: ${signal}: stopping; running commands may finish (again to kill them)`);
       stop.next();
     },
     (signal) => {
       if (readingRest) return cutRest(signal);
-      io.writeMessage(`rxjs-pool: ${signal} again: killing running commands`);
+      say(`rxjs-pool: ${signal} again: killing running commands`);
       abort.abort(new InterruptedError(signal));
     },
   );
@@ -302,6 +319,12 @@ export async function runItems(
       // interrupt cuts it short (an endless standard input).
       leftoverLedger!.end();
       readingRest = true;
+      if (options.input === undefined && !reader.ended) {
+        say(
+          `rxjs-pool: copying the rest of standard input to ${options.leftover} until it ends ` +
+            '(Ctrl-C stops)',
+        );
+      }
       // A line the source was still reading when the pool let go of it lands in `unread` first.
       await reading;
       for (const line of unread) leftover.write(line);
@@ -311,8 +334,14 @@ export async function runItems(
       leftover.commit();
     }
 
-    io.writeMessage(summary(report, poolError, halted, interrupted, leftover, options, !restCut));
+    const failure = lastFailure as { error: unknown; text: string } | undefined;
+    const haltText =
+      failure !== undefined && failure.error === poolError
+        ? failure.text
+        : describeError(poolError);
+    io.writeMessage(summary(report, haltText, halted, interrupted, leftover, options, !restCut));
   } finally {
+    counting.abort();
     stopListening();
     reader.close();
     display.stop();
@@ -327,9 +356,23 @@ function elapsed(item: Item): number {
   return Math.round(performance.now() - (item.startedAt ?? performance.now()));
 }
 
+/**
+ * How a failed item is told, in its JSON line and in a halt's summary: a timeout names the item
+ * and the limit (RxJS's own message is only "Timeout has occurred").
+ */
+function describeFailure(error: unknown, item: Item, options: RunOptions): string {
+  if (error instanceof TimeoutError) {
+    return (
+      `TimeoutError: item ${JSON.stringify(item.line)} ran longer than --timeout ` +
+      `${options.timeout} ms and was killed`
+    );
+  }
+  return describeError(error);
+}
+
 function summary(
   report: PoolReport<Item> | undefined,
-  error: unknown,
+  haltText: string,
   halted: boolean,
   interrupted: string | undefined,
   leftover: LeftoverFile | undefined,
@@ -340,12 +383,12 @@ function summary(
   if (report !== undefined) {
     parts.push(
       `${report.succeeded} succeeded, ${report.failed} failed, ${report.unfinished.length} unfinished, ` +
-        `${report.unstarted.length} unstarted`,
+        `${report.unstarted.length} unstarted, ${report.retried} retried`,
     );
   }
   let how = 'done';
   if (interrupted !== undefined) how = `interrupted (${interrupted})`;
-  else if (halted) how = `halted: ${describeError(error)}`;
+  else if (halted) how = `halted: ${haltText}`;
   if (leftover !== undefined) {
     parts.push(
       `${leftover.count} item(s) left over in ${options.leftover}` +
