@@ -2,12 +2,8 @@ import { defer, tap } from 'rxjs';
 import { BufferOverflowError, poolFrom, pool } from '../../src/index.js';
 import type { PoolOptions } from '../../src/index.js';
 import type { RunHelpers } from 'rxjs/testing';
-import {
-  type Cold,
-  expectLedgerBalances,
-  newScheduler,
-  reportCollector,
-} from '../helpers/marbles.js';
+import { type Cold, newScheduler } from '../helpers/marbles.js';
+import { expectLedgerBalances, reportCollector } from '../helpers/reports.js';
 
 describe("halt: 'drain'", () => {
   const errA = new Error('a failed');

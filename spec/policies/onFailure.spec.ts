@@ -1,6 +1,7 @@
 import { take, tap } from 'rxjs';
 import { pool } from '../../src/index.js';
-import { type Cold, newScheduler, reportCollector } from '../helpers/marbles.js';
+import { type Cold, newScheduler } from '../helpers/marbles.js';
+import { reportCollector } from '../helpers/reports.js';
 
 describe('onFailure', () => {
   const errA = new Error('a failed');

@@ -1,11 +1,7 @@
 import { lastValueFrom, take, tap, toArray } from 'rxjs';
 import { BufferOverflowError, pool, poolFrom, type PoolReport } from '../../src/index.js';
-import {
-  type Cold,
-  expectLedgerBalances,
-  newScheduler,
-  reportCollector,
-} from '../helpers/marbles.js';
+import { type Cold, newScheduler } from '../helpers/marbles.js';
+import { expectLedgerBalances, reportCollector } from '../helpers/reports.js';
 
 describe('ordered', () => {
   const errB = new Error('b failed');

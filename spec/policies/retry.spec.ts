@@ -1,12 +1,8 @@
 import { NEVER, of, Subject, throwError } from 'rxjs';
 import { pool } from '../../src/index.js';
 import type { WorkContext } from '../../src/index.js';
-import {
-  type Cold,
-  expectLedgerBalances,
-  newScheduler,
-  reportCollector,
-} from '../helpers/marbles.js';
+import { type Cold, newScheduler } from '../helpers/marbles.js';
+import { expectLedgerBalances, reportCollector } from '../helpers/reports.js';
 
 describe('retry', () => {
   const err1 = new Error('attempt 1 failed');

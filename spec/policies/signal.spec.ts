@@ -2,13 +2,8 @@ import { getEventListeners } from 'node:events';
 import { NEVER, of, Subject, tap, throwError } from 'rxjs';
 import { pool, poolFrom } from '../../src/index.js';
 import type { WorkContext } from '../../src/index.js';
-import {
-  type Cold,
-  expectLedgerBalances,
-  expectNeverHeldOpen,
-  newScheduler,
-  reportCollector,
-} from '../helpers/marbles.js';
+import { type Cold, expectNeverHeldOpen, newScheduler } from '../helpers/marbles.js';
+import { expectLedgerBalances, reportCollector } from '../helpers/reports.js';
 
 function abortListeners(signal: AbortSignal): number {
   return getEventListeners(signal, 'abort').length;

@@ -2,13 +2,8 @@ import { of, Subject, timer } from 'rxjs';
 import type { RunHelpers } from 'rxjs/testing';
 import { pool, poolFrom } from '../../src/index.js';
 import type { PoolOptions, WorkContext } from '../../src/index.js';
-import {
-  type Cold,
-  expectLedgerBalances,
-  expectNeverHeldOpen,
-  newScheduler,
-  reportCollector,
-} from '../helpers/marbles.js';
+import { type Cold, expectNeverHeldOpen, newScheduler } from '../helpers/marbles.js';
+import { expectLedgerBalances, reportCollector } from '../helpers/reports.js';
 
 describe('stop', () => {
   const errA = new Error('a failed');

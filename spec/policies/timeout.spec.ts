@@ -11,7 +11,9 @@ import {
 } from 'rxjs';
 import { pool, poolFrom } from '../../src/index.js';
 import type { WorkContext } from '../../src/index.js';
-import { type Cold, newScheduler, reportCollector } from '../helpers/marbles.js';
+import { type Cold, newScheduler } from '../helpers/marbles.js';
+import { reportCollector } from '../helpers/reports.js';
+import { flushMicrotasks } from '../helpers/eventLoop.js';
 
 describe('timeout', () => {
   it("fails an attempt that outlasts it with RxJS's TimeoutError, unsubscribing it then", () => {
@@ -244,7 +246,7 @@ describe('timeout', () => {
         { concurrency: 1, timeout: 1_000, tolerate: Infinity, onFailure },
       ).subscribe({ complete: () => (completed = true) });
       jest.advanceTimersByTime(1_000);
-      for (let i = 0; i < 5; i++) await Promise.resolve();
+      await flushMicrotasks(5);
       expect(onFailure).toHaveBeenCalledTimes(1);
       expect(onFailure.mock.calls[0]?.[0]).toBeInstanceOf(TimeoutError);
       expect(completed).toBe(true);

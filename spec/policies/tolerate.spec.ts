@@ -1,11 +1,7 @@
 import { tap } from 'rxjs';
 import { BufferOverflowError, pool } from '../../src/index.js';
-import {
-  type Cold,
-  expectLedgerBalances,
-  newScheduler,
-  reportCollector,
-} from '../helpers/marbles.js';
+import { type Cold, newScheduler } from '../helpers/marbles.js';
+import { expectLedgerBalances, reportCollector } from '../helpers/reports.js';
 
 describe('tolerate', () => {
   const errA = new Error('a failed');

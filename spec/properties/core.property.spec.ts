@@ -16,18 +16,9 @@ import type { ObservableInput } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { BufferOverflowError, pool, poolFrom } from '../../src/index.js';
 import type { OverflowStrategy, PoolOptions, PoolReport, WorkContext } from '../../src/index.js';
+import { eventLoopTurns, flushMicrotasks } from '../helpers/eventLoop.js';
 
 const CHARS = 'abcdefghijklmnopqrstuvwxyz';
-
-/** Lets pending promise reactions and immediates run. */
-async function settle(rounds = 1): Promise<void> {
-  for (let i = 0; i < rounds; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-
-/** `n` microtask hops. */
-async function ticks(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await Promise.resolve();
-}
 
 // ---------------------------------------------------------------------------------------------
 // (a) mergeMap compatibility
@@ -331,7 +322,7 @@ function makeWork(t: Trace, cold?: ColdFactory) {
       }
       case 'promise': {
         const promise = (async () => {
-          await ticks(plan.duration);
+          await flushMicrotasks(plan.duration);
           if (plan.fails) throw error;
           return value(0);
         })();
@@ -347,10 +338,10 @@ function makeWork(t: Trace, cold?: ColdFactory) {
         return (async function* () {
           try {
             for (let k = 0; k < plan.values; k++) {
-              await ticks(plan.duration);
+              await flushMicrotasks(plan.duration);
               yield value(k);
             }
-            await ticks(plan.duration);
+            await flushMicrotasks(plan.duration);
             // The pool learns of this end some microtasks later: no early halt mark.
             if (plan.fails) {
               end(false, false);
@@ -404,11 +395,11 @@ function asyncPushSource(t: Trace): Observable<number> {
     let stopped = false;
     void (async () => {
       for (let i = 0; i < t.s.items.length; i++) {
-        await ticks(t.s.items[i].gap);
+        await flushMicrotasks(t.s.items[i].gap);
         if (stopped) return;
         sub.next(i);
       }
-      await ticks(1);
+      await flushMicrotasks(1);
       if (stopped) return;
       if (t.s.sourceFails) sub.error(t.sourceError);
       else sub.complete();
@@ -440,11 +431,11 @@ function asyncGenerator(t: Trace): AsyncIterable<number> {
   const generator = (async function* () {
     try {
       for (let i = 0; i < t.s.items.length; i++) {
-        await ticks(t.s.items[i].gap);
+        await flushMicrotasks(t.s.items[i].gap);
         t.notePull();
         yield i;
       }
-      await ticks(1);
+      await flushMicrotasks(1);
       // The pool learns of this error some microtasks later: no early halt mark.
       if (t.s.sourceFails) throw t.sourceError;
     } finally {
@@ -620,9 +611,9 @@ describe('property: invariants of pool and poolFrom', () => {
       fc.asyncProperty(arbScenario('async'), async (s) => {
         const t = new Trace(s);
         start(t);
-        for (let i = 0; i < 100 && t.reports.length === 0; i++) await settle();
+        for (let i = 0; i < 100 && t.reports.length === 0; i++) await eventLoopTurns(1);
         // Let late settlements, returns and finally blocks run before checking.
-        await settle(3);
+        await eventLoopTurns(3);
         check(t);
       }),
       { numRuns: 800 },

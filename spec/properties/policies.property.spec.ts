@@ -48,6 +48,8 @@ import type {
   PoolReport,
   WorkContext,
 } from '../../src/index.js';
+import { eventLoopTurns, flushMicrotasks } from '../helpers/eventLoop.js';
+import { newScheduler } from '../helpers/marbles.js';
 
 // ---------------------------------------------------------------------------------------------
 // Scenarios
@@ -1144,16 +1146,6 @@ describe('property: policies', () => {
 // Promises and async work under real microtasks
 // ---------------------------------------------------------------------------------------------
 
-/** `n` microtask hops. */
-async function ticks(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await Promise.resolve();
-}
-
-/** Lets pending promise reactions and immediates run. */
-async function settle(rounds = 1): Promise<void> {
-  for (let i = 0; i < rounds; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-
 /**
  * A promise that records whether anyone handles its rejection: a rejected `Watched` with
  * `handled === false` at the end would be an unhandled rejection.
@@ -1292,7 +1284,7 @@ async function runAsync(s: AsyncScenario): Promise<AsyncTrace> {
   /** A promise that settles after `n` hops: `settleIt` returns its value or throws. */
   const controlled = <V>(n: number, settleIt: () => V): Watched<V> => {
     const promise = new Watched<V>((resolve, reject) => {
-      void ticks(n).then(() => {
+      void flushMicrotasks(n).then(() => {
         try {
           resolve(settleIt());
         } catch (error) {
@@ -1375,7 +1367,7 @@ async function runAsync(s: AsyncScenario): Promise<AsyncTrace> {
       controller.abort(outsideReason);
     };
     if (s.signal === 'aborted') abort();
-    else void ticks(s.signal as number).then(abort);
+    else void flushMicrotasks(s.signal as number).then(abort);
   }
 
   let pendingNext = 0;
@@ -1386,12 +1378,12 @@ async function runAsync(s: AsyncScenario): Promise<AsyncTrace> {
       let released = false;
       void (async () => {
         for (let item = 0; item < s.items.length; item++) {
-          await ticks((s.items[item] as AsyncItem).gap);
+          await flushMicrotasks((s.items[item] as AsyncItem).gap);
           if (released) return;
           at('emit', { item });
           subscriber.next(item);
         }
-        await ticks(1);
+        await flushMicrotasks(1);
         if (released) return;
         if (s.sourceFails) {
           at('source-error', { error: sourceError });
@@ -1411,11 +1403,11 @@ async function runAsync(s: AsyncScenario): Promise<AsyncTrace> {
     const generator = (async function* (): AsyncGenerator<number> {
       try {
         for (let item = 0; item < s.items.length; item++) {
-          await ticks((s.items[item] as AsyncItem).gap);
+          await flushMicrotasks((s.items[item] as AsyncItem).gap);
           at('pull', { item });
           yield item;
         }
-        await ticks(1);
+        await flushMicrotasks(1);
         if (s.sourceFails) {
           at('source-error', { error: sourceError });
           throw sourceError;
@@ -1450,9 +1442,9 @@ async function runAsync(s: AsyncScenario): Promise<AsyncTrace> {
       at('complete');
     },
   });
-  for (let i = 0; i < 200 && !ended; i++) await settle();
+  for (let i = 0; i < 200 && !ended; i++) await eventLoopTurns(1);
   // Late settlements, abandoned promises, generator `finally` blocks.
-  await settle(3);
+  await eventLoopTurns(3);
   return {
     scenario: s,
     log,
@@ -1649,25 +1641,21 @@ describe('onProgress at a fatal failure (minimal case of the property above)', (
     const failure = new Error('a failed');
     const views: PoolProgress[] = [];
     const reports: PoolReport<string>[] = [];
-    new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(
-      ({ cold, expectObservable, expectSubscriptions }) => {
-        const source = cold('-a|');
-        const inner = cold('-#', undefined, failure);
-        const result = source.pipe(
-          pool(() => inner, {
-            concurrency: 1,
-            onProgress: (p) =>
-              views.push(
-                Object.fromEntries(COUNTS.map((k) => [k, p[k]])) as unknown as PoolProgress,
-              ),
-            onFinalize: (report) => reports.push(report),
-          }),
-        );
-        expectObservable(result).toBe('--#', undefined, failure);
-        expectSubscriptions(source.subscriptions).toBe('^-!');
-        expectSubscriptions(inner.subscriptions).toBe('-^!');
-      },
-    );
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a|');
+      const inner = cold('-#', undefined, failure);
+      const result = source.pipe(
+        pool(() => inner, {
+          concurrency: 1,
+          onProgress: (p) =>
+            views.push(Object.fromEntries(COUNTS.map((k) => [k, p[k]])) as unknown as PoolProgress),
+          onFinalize: (report) => reports.push(report),
+        }),
+      );
+      expectObservable(result).toBe('--#', undefined, failure);
+      expectSubscriptions(source.subscriptions).toBe('^-!');
+      expectSubscriptions(inner.subscriptions).toBe('-^!');
+    });
     expect(reports[0]).toMatchObject({ reason: 'error', accepted: 1, failed: 1 });
     // Got: { accepted: 1, queued: 0, active: 1, succeeded: 0, failed: 0, ... } (the view at 1).
     expect(views.at(-1)).toMatchObject({ accepted: 1, queued: 0, active: 0, failed: 1 });
