@@ -1,25 +1,10 @@
 import { Readable } from 'node:stream';
 import { NEVER, Observable, Subject, lastValueFrom, observable, of, take, toArray } from 'rxjs';
 import type { ObservableInput } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { BufferOverflowError, poolFrom } from '../src/index.js';
-import type { PoolReport } from '../src/index.js';
-
-/** A TestScheduler whose assertions are jest's deep equality. */
-function newScheduler(): TestScheduler {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-}
-
-/** Collects every report handed to `onFinalize`. */
-function reportSink<T>(): { list: PoolReport<T>[]; onFinalize: (r: PoolReport<T>) => void } {
-  const list: PoolReport<T>[] = [];
-  return { list, onFinalize: (r) => void list.push(r) };
-}
-
-/** Lets pending promise reactions and immediates run (no timing assumption). */
-async function settle(rounds = 5): Promise<void> {
-  for (let i = 0; i < rounds; i++) await new Promise((resolve) => setImmediate(resolve));
-}
+import { eventLoopTurns } from './helpers/eventLoop.js';
+import { newScheduler } from './helpers/marbles.js';
+import { reportCollector } from './helpers/reports.js';
 
 /** A generator of 0..n-1 that counts what it yields and whether its `finally` ran. */
 function countingGenerator(n: number, onPull: (item: number) => void = () => undefined) {
@@ -122,17 +107,17 @@ describe('poolFrom', () => {
           [Symbol.iterator]: () => ({ next: () => answer as unknown as IteratorResult<number> }),
         };
         const errors: unknown[] = [];
-        const sink = reportSink<number>();
+        const collector = reportCollector<number>();
         poolFrom(iterable, (n: number) => of(n), {
           concurrency: 1,
-          onFinalize: sink.onFinalize,
+          onFinalize: collector.onFinalize,
         }).subscribe({ error: (e: unknown) => errors.push(e) });
         expect(errors).toHaveLength(1);
         expect(errors[0]).toBeInstanceOf(TypeError);
         expect((errors[0] as Error).message).toBe(
           `Iterator result ${String(answer)} is not an object`,
         );
-        expect(sink.list[0]).toMatchObject({ reason: 'error', accepted: 0 });
+        expect(collector.reports[0]).toMatchObject({ reason: 'error', accepted: 0 });
       },
     );
 
@@ -146,16 +131,16 @@ describe('poolFrom', () => {
 
     it('pulls an array lazily: a halt at the first failure leaves the rest unaccepted', () => {
       const { inners, work } = manualWork();
-      const sink = reportSink<number>();
+      const collector = reportCollector<number>();
       const error = new Error('item 0 failed');
       const errors: unknown[] = [];
       poolFrom([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], work, {
         concurrency: 2,
-        onFinalize: sink.onFinalize,
+        onFinalize: collector.onFinalize,
       }).subscribe({ error: (e) => errors.push(e) });
       inners.get(0)!.error(error);
       expect(errors).toEqual([error]);
-      expect(sink.list[0]).toMatchObject({
+      expect(collector.reports[0]).toMatchObject({
         reason: 'error',
         accepted: 2,
         failed: 1,
@@ -242,16 +227,16 @@ describe('poolFrom', () => {
 
     it("runs a generator's finally when downstream unsubscribes (take)", async () => {
       const { stats, iterator } = countingGenerator(100);
-      const sink = reportSink<number>();
+      const collector = reportCollector<number>();
       await lastValueFrom(
         poolFrom(iterator, (x: number) => Promise.resolve(x), {
           concurrency: 1,
-          onFinalize: sink.onFinalize,
+          onFinalize: collector.onFinalize,
         }).pipe(take(3)),
       );
       expect(stats.pulled).toBeLessThan(100);
       expect(stats.finallyRan).toBe(1);
-      expect(sink.list[0].reason).toBe('unsubscribed');
+      expect(collector.reports[0].reason).toBe('unsubscribed');
     });
 
     it('stops pulling once a synchronous take(3) has unsubscribed during subscribe', () => {
@@ -304,16 +289,16 @@ describe('poolFrom', () => {
         throw error;
       })();
       const { inners, work } = manualWork();
-      const sink = reportSink<number>();
+      const collector = reportCollector<number>();
       const errors: unknown[] = [];
-      poolFrom(iterator, work, { concurrency: 1, onFinalize: sink.onFinalize }).subscribe({
+      poolFrom(iterator, work, { concurrency: 1, onFinalize: collector.onFinalize }).subscribe({
         error: (e) => errors.push(e),
       });
       inners.get(0)!.complete();
       inners.get(1)!.complete();
       expect(errors).toEqual([error]);
-      expect(sink.list[0]).toMatchObject({ reason: 'error', accepted: 2, succeeded: 2 });
-      expect(sink.list[0].error).toBe(error);
+      expect(collector.reports[0]).toMatchObject({ reason: 'error', accepted: 2, succeeded: 2 });
+      expect(collector.reports[0].error).toBe(error);
     });
 
     it('halts on a pull-source error with in-flight items unfinished and their inners unsubscribed', () => {
@@ -325,14 +310,14 @@ describe('poolFrom', () => {
         throw error;
       })();
       const { inners, work } = manualWork();
-      const sink = reportSink<number>();
-      poolFrom(iterator, work, { concurrency: 2, onFinalize: sink.onFinalize }).subscribe({
+      const collector = reportCollector<number>();
+      poolFrom(iterator, work, { concurrency: 2, onFinalize: collector.onFinalize }).subscribe({
         error: () => undefined,
       });
       inners.get(0)!.complete();
       inners.get(1)!.complete();
       expect(inners.get(2)!.observed).toBe(false);
-      expect(sink.list[0]).toMatchObject({ accepted: 3, succeeded: 2, unfinished: [2] });
+      expect(collector.reports[0]).toMatchObject({ accepted: 3, succeeded: 2, unfinished: [2] });
     });
 
     it("never overflows a pull source, whatever 'overflow' says", () => {
@@ -387,10 +372,10 @@ describe('poolFrom', () => {
       const iterator = new ManualAsyncIterator();
       poolFrom(iterator, () => NEVER, { concurrency: 3, bufferSize: 2 }).subscribe();
       for (let i = 0; i < 10; i++) {
-        await settle(1);
+        await eventLoopTurns(1);
         iterator.answer(i);
       }
-      await settle();
+      await eventLoopTurns(5);
       expect(iterator.maxPending).toBe(1);
     });
 
@@ -399,10 +384,10 @@ describe('poolFrom', () => {
       const { calls, work } = manualWork();
       poolFrom(iterator, work, { concurrency: 3, bufferSize: 2 }).subscribe();
       for (let i = 0; i < 10; i++) {
-        await settle(1);
+        await eventLoopTurns(1);
         iterator.answer(i);
       }
-      await settle();
+      await eventLoopTurns(5);
       expect(iterator.nextCalls).toBe(5);
       expect(calls).toEqual([0, 1, 2]);
     });
@@ -441,7 +426,7 @@ describe('poolFrom', () => {
         complete: () => (completed = true),
       });
       for (let round = 0; round < 200 && !completed; round++) {
-        await settle(1);
+        await eventLoopTurns(1);
         const running = [...inners.values()].filter((s) => !s.closed && s.observed);
         if (running.length > 0) {
           finished++;
@@ -468,9 +453,9 @@ describe('poolFrom', () => {
       const { inners, work } = manualWork();
       const errors: unknown[] = [];
       poolFrom(items(), work, { concurrency: 2 }).subscribe({ error: (e) => errors.push(e) });
-      await settle();
+      await eventLoopTurns(5);
       inners.get(0)!.error(new Error('item 0 failed'));
-      await settle();
+      await eventLoopTurns(5);
       expect(errors).toHaveLength(1);
       expect(finallyRan).toBe(1);
     });
@@ -479,9 +464,9 @@ describe('poolFrom', () => {
       const iterator = new ManualAsyncIterator();
       const { inners, work } = manualWork();
       poolFrom(iterator, work, { concurrency: 1 }).subscribe({ error: () => undefined });
-      await settle(1);
+      await eventLoopTurns(1);
       iterator.answer(0);
-      await settle();
+      await eventLoopTurns(5);
       expect(iterator.waiting).toHaveLength(0);
       inners.get(0)!.error(new Error('item 0 failed'));
       expect(iterator.returnCalls).toBe(1);
@@ -497,15 +482,17 @@ describe('poolFrom', () => {
             ++calls === 1 ? Promise.resolve({ value: 0, done: false }) : Promise.reject(error),
         }),
       };
-      const sink = reportSink<number>();
+      const collector = reportCollector<number>();
       const errors: unknown[] = [];
-      poolFrom(source, () => NEVER, { concurrency: 2, onFinalize: sink.onFinalize }).subscribe({
-        error: (e) => errors.push(e),
-      });
-      await settle();
+      poolFrom(source, () => NEVER, { concurrency: 2, onFinalize: collector.onFinalize }).subscribe(
+        {
+          error: (e) => errors.push(e),
+        },
+      );
+      await eventLoopTurns(5);
       expect(errors).toHaveLength(1);
       expect(errors[0]).toBe(error);
-      expect(sink.list[0]).toMatchObject({ reason: 'error', accepted: 1, unfinished: [0] });
+      expect(collector.reports[0]).toMatchObject({ reason: 'error', accepted: 1, unfinished: [0] });
     });
   });
 
@@ -526,10 +513,10 @@ describe('poolFrom', () => {
       poolFrom(readable as AsyncIterable<number>, work, { concurrency: 1 }).subscribe({
         error: () => undefined,
       });
-      await settle();
+      await eventLoopTurns(5);
       expect(inners.has(0)).toBe(true);
       inners.get(0)!.error(new Error('item 0 failed'));
-      await settle();
+      await eventLoopTurns(5);
       expect(readable.destroyed).toBe(true);
     });
   });
@@ -566,7 +553,7 @@ describe('poolFrom', () => {
         concurrency: 1,
         ...options,
       }).subscribe({ error: () => undefined });
-      await settle();
+      await eventLoopTurns(5);
       expect(readable.destroyed).toBe(true);
     });
   });
@@ -588,14 +575,14 @@ describe('poolFrom', () => {
     });
 
     it('overflows a bounded buffer when given an Observable, as pool does', () => {
-      const sink = reportSink<string>();
+      const collector = reportCollector<string>();
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b-c-|');
         const inners = { a: cold('--------x|'), b: cold('-y|'), c: cold('-z|') };
         const result = poolFrom(source, (v: string) => inners[v as keyof typeof inners], {
           concurrency: 1,
           bufferSize: 1,
-          onFinalize: sink.onFinalize,
+          onFinalize: collector.onFinalize,
         });
         expectObservable(result).toBe('-----#', undefined, expect.any(BufferOverflowError));
         expectSubscriptions(source.subscriptions).toBe('^----!');
@@ -603,7 +590,7 @@ describe('poolFrom', () => {
         expectSubscriptions(inners.b.subscriptions).toBe([]);
         expectSubscriptions(inners.c.subscriptions).toBe([]);
       });
-      expect((sink.list[0].error as BufferOverflowError<string>).item).toBe('c');
+      expect((collector.reports[0].error as BufferOverflowError<string>).item).toBe('c');
     });
 
     it('treats an interop observable (Symbol.observable) as a push source', () => {
@@ -637,29 +624,29 @@ describe('poolFrom', () => {
 
     it("tears down on a break out of for await: reason 'unsubscribed', the generator's finally runs", async () => {
       const { stats, iterator } = countingGenerator(100);
-      const sink = reportSink<number>();
+      const collector = reportCollector<number>();
       for await (const r of poolFrom(iterator, (x: number) => Promise.resolve(x), {
         concurrency: 2,
-        onFinalize: sink.onFinalize,
+        onFinalize: collector.onFinalize,
       })) {
         if (r === 3) break;
       }
       expect(stats.finallyRan).toBe(1);
-      expect(sink.list).toHaveLength(1);
-      expect(sink.list[0].reason).toBe('unsubscribed');
+      expect(collector.reports).toHaveLength(1);
+      expect(collector.reports[0].reason).toBe('unsubscribed');
     });
 
     it('starts nothing and reports nothing when return() comes before any next()', async () => {
       const { stats, iterator } = countingGenerator(10);
-      const sink = reportSink<number>();
+      const collector = reportCollector<number>();
       const loop = poolFrom(iterator, (x: number) => Promise.resolve(x), {
         concurrency: 2,
-        onFinalize: sink.onFinalize,
+        onFinalize: collector.onFinalize,
       })[Symbol.asyncIterator]();
       await expect(loop.return!()).resolves.toEqual({ value: undefined, done: true });
       await expect(loop.next()).resolves.toEqual({ value: undefined, done: true });
       expect(stats.pulled).toBe(0);
-      expect(sink.list).toEqual([]);
+      expect(collector.reports).toEqual([]);
     });
   });
 });
