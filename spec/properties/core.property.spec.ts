@@ -17,6 +17,13 @@ import { TestScheduler } from 'rxjs/testing';
 import { BufferOverflowError, pool, poolFrom } from '../../src/index.js';
 import type { OverflowStrategy, PoolOptions, PoolReport, WorkContext } from '../../src/index.js';
 import { eventLoopTurns, flushMicrotasks } from '../helpers/eventLoop.js';
+import {
+  arbBufferSize,
+  arbConcurrency,
+  arbOverflow,
+  chance,
+  orDefault,
+} from '../helpers/optionGenerators.js';
 
 const CHARS = 'abcdefghijklmnopqrstuvwxyz';
 
@@ -37,12 +44,6 @@ interface CompatScenario {
   completes: boolean;
   inners: InnerPlan[];
 }
-
-const arbConcurrency = fc.oneof(
-  { weight: 4, arbitrary: fc.integer({ min: 1, max: 2 }) },
-  { weight: 2, arbitrary: fc.integer({ min: 3, max: 4 }) },
-  { weight: 1, arbitrary: fc.constant(Infinity) },
-);
 
 const arbCompat: fc.Arbitrary<CompatScenario> = fc
   .record({
@@ -164,15 +165,13 @@ interface Scenario {
   takeAfter: number | undefined;
 }
 
-const weighted = (p: number) => fc.integer({ min: 1, max: 1000 }).map((x) => x <= p * 1000);
-
 function arbItem(kinds: WorkKind[]): fc.Arbitrary<ItemPlan> {
   return fc.record({
     kind: fc.constantFrom(...kinds),
     duration: fc.integer({ min: 0, max: 6 }),
     values: fc.integer({ min: 0, max: 2 }),
-    fails: weighted(0.12),
-    throwsSync: weighted(0.3),
+    fails: chance(0.12),
+    throwsSync: chance(0.3),
     // Bursts (gap 0) fill bounded buffers of push sources.
     gap: fc.oneof(
       { weight: 3, arbitrary: fc.constant(0) },
@@ -192,19 +191,10 @@ function arbScenario(mode: 'virtual' | 'async'): fc.Arbitrary<Scenario> {
     mode: fc.constant(mode),
     source: fc.constantFrom(...sources),
     items: fc.array(arbItem(kinds), { maxLength: 14 }),
-    sourceFails: weighted(0.15),
+    sourceFails: chance(0.15),
     concurrency: arbConcurrency,
-    bufferSize: fc.option(
-      fc.oneof(
-        { weight: 4, arbitrary: fc.integer({ min: 0, max: 3 }) },
-        { weight: 1, arbitrary: fc.constant(Infinity) },
-      ),
-      { nil: undefined, freq: 4 },
-    ),
-    overflow: fc.option(fc.constantFrom<OverflowStrategy>('error', 'drop-newest', 'drop-oldest'), {
-      nil: undefined,
-      freq: 4,
-    }),
+    bufferSize: orDefault(arbBufferSize),
+    overflow: orDefault(arbOverflow),
     takeAfter: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined, freq: 4 }),
   });
 }

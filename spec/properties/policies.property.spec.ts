@@ -49,6 +49,15 @@ import type {
   WorkContext,
 } from '../../src/index.js';
 import { eventLoopTurns, flushMicrotasks } from '../helpers/eventLoop.js';
+import {
+  arbBufferSize,
+  arbConcurrency,
+  arbHalt,
+  arbOverflow,
+  arbTolerate,
+  chance,
+  orDefault,
+} from '../helpers/optionGenerators.js';
 import { newScheduler } from '../helpers/marbles.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -113,7 +122,7 @@ const arbNotifier: fc.Arbitrary<NotifierPlan> = fc.record({
 
 const arbAttempt: fc.Arbitrary<AttemptPlan> = fc.record({
   duration: fc.constantFrom(0, 2, 4, 6),
-  fails: fc.integer({ min: 1, max: 100 }).map((x) => x <= 40),
+  fails: chance(0.4),
   notifier: arbNotifier,
 });
 
@@ -125,29 +134,13 @@ const arbItem: fc.Arbitrary<ItemPlan> = fc.record({
   attempts: fc.array(arbAttempt, { minLength: 1, maxLength: 3 }),
 });
 
-/** Option generators both families share: a source error now and then, concurrency, overflow, tolerate. */
-const arbSourceFails = fc.integer({ min: 1, max: 100 }).map((x) => x <= 15);
-const arbConcurrency = fc.oneof(
-  { weight: 5, arbitrary: fc.integer({ min: 1, max: 3 }) },
-  { weight: 1, arbitrary: fc.constant(Infinity) },
-);
-const arbOverflow = fc.constantFrom<OverflowStrategy>('error', 'drop-newest', 'drop-oldest');
-const arbTolerate = fc.oneof(
-  { weight: 4, arbitrary: fc.integer({ min: 0, max: 3 }) },
-  { weight: 1, arbitrary: fc.constant(Infinity) },
-);
-
 const arbScenario: fc.Arbitrary<Scenario> = fc.record({
   kind: fc.constantFrom<'push' | 'pull'>('push', 'pull'),
   items: fc.array(arbItem, { maxLength: 8 }),
-  sourceFails: arbSourceFails,
+  sourceFails: chance(0.15),
   endGap: fc.integer({ min: 0, max: 3 }),
   concurrency: arbConcurrency,
-  bufferSize: fc.oneof(
-    { weight: 2, arbitrary: fc.constant(undefined) },
-    { weight: 3, arbitrary: fc.integer({ min: 0, max: 2 }) },
-    { weight: 1, arbitrary: fc.constant(Infinity) },
-  ),
+  bufferSize: orDefault(arbBufferSize),
   overflow: arbOverflow,
   tolerate: arbTolerate,
   retry: fc.oneof(
@@ -164,7 +157,7 @@ const arbScenario: fc.Arbitrary<Scenario> = fc.record({
     { weight: 1, arbitrary: fc.constantFrom(3, 5, 7) },
   ),
   ordered: fc.boolean(),
-  halt: fc.constantFrom<HaltStrategy>('abort', 'drain'),
+  halt: arbHalt,
   stopAt: fc.oneof(
     { weight: 2, arbitrary: fc.constant(undefined) },
     { weight: 1, arbitrary: fc.integer({ min: 0, max: 16 }) },
@@ -1211,7 +1204,7 @@ const arbAsyncScenario: fc.Arbitrary<AsyncScenario> = fc.record({
       attempts: fc.array(
         fc.record({
           ticks: fc.integer({ min: 0, max: 8 }),
-          fails: fc.integer({ min: 1, max: 100 }).map((x) => x <= 40),
+          fails: chance(0.4),
           notifier: fc.record({
             kind: fc.constantFrom<AsyncAttempt['notifier']['kind']>(
               'resolve',
@@ -1229,12 +1222,9 @@ const arbAsyncScenario: fc.Arbitrary<AsyncScenario> = fc.record({
     }),
     { maxLength: 8 },
   ),
-  sourceFails: arbSourceFails,
+  sourceFails: chance(0.15),
   concurrency: arbConcurrency,
-  bufferSize: fc.oneof(
-    { weight: 2, arbitrary: fc.constant(undefined) },
-    { weight: 3, arbitrary: fc.integer({ min: 0, max: 2 }) },
-  ),
+  bufferSize: orDefault(arbBufferSize),
   overflow: arbOverflow,
   tolerate: arbTolerate,
   retry: fc.oneof(
@@ -1247,7 +1237,7 @@ const arbAsyncScenario: fc.Arbitrary<AsyncScenario> = fc.record({
   ),
   timeout: fc.boolean(),
   ordered: fc.boolean(),
-  halt: fc.constantFrom<HaltStrategy>('abort', 'drain'),
+  halt: arbHalt,
   signal: fc.oneof(
     { weight: 2, arbitrary: fc.constant(undefined) },
     { weight: 1, arbitrary: fc.constant<'aborted'>('aborted') },
