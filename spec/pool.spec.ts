@@ -25,7 +25,7 @@ import { newScheduler } from './helpers/marbles.js';
 import { expectLedgerBalances, reportCollector } from './helpers/reports.js';
 
 describe('pool', () => {
-  describe('1. mergeMap-compatible', () => {
+  describe('runs like mergeMap(work, concurrency)', () => {
     it('queues items beyond concurrency and runs them in arrival order, like mergeMap(work, 1)', () => {
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a--b--c--|');
@@ -71,7 +71,7 @@ describe('pool', () => {
     });
   });
 
-  describe('2. work', () => {
+  describe('work: its context, what it may return, and how it fails its item', () => {
     it('hands work a context whose copy keeps index and attempt, on every attempt', () => {
       const copies: { index: number; attempt: number }[] = [];
       of('a', 'b')
@@ -398,7 +398,7 @@ describe('pool', () => {
     });
   });
 
-  describe('3. bounded buffer', () => {
+  describe('a bounded buffer: what overflow does with an item that finds it full', () => {
     /** concurrency 1, bufferSize 1: a runs, b waits, c arrives at frame 5 to a full buffer. */
     function overflowWithError(): { report: PoolReport<string>; calls: string[] } {
       const collector = reportCollector<string>();
@@ -607,7 +607,7 @@ describe('pool', () => {
     });
   });
 
-  describe('5. fail fast, tear down first, then notify', () => {
+  describe('fails fast: at the first failure it tears down first, then notifies', () => {
     it('unsubscribes the source and every in-flight inner in the frame of the first failure', () => {
       const error = new Error('b failed');
       const collector = reportCollector<string>();
@@ -855,7 +855,7 @@ describe('pool', () => {
     });
   });
 
-  describe('6. downstream unsubscribe', () => {
+  describe('when downstream unsubscribes', () => {
     /** take(1) after a's first value at frame 3, while a and b are in flight. */
     function takeOne(): { report: PoolReport<string>; signals: Record<string, AbortSignal> } {
       const collector = reportCollector<string>();
@@ -1006,7 +1006,7 @@ describe('pool', () => {
     });
   });
 
-  describe('7. completion', () => {
+  describe('completes when the source has completed and the last accepted item has finished', () => {
     it('completes when the source has completed and the last accepted item finishes', () => {
       const collector = reportCollector<string>();
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
@@ -1082,7 +1082,7 @@ describe('pool', () => {
     });
   });
 
-  describe('8. the ledger', () => {
+  describe('the report: one per subscription, and its ledger balances', () => {
     it('calls onFinalize exactly once per subscription, with the counters of that subscription', () => {
       const collector = reportCollector<number>();
       const piped = of(1, 2, 3).pipe(
@@ -1140,7 +1140,7 @@ describe('pool', () => {
     });
   });
 
-  describe('10. linear at any size', () => {
+  describe('at any size: every item accounted for, the stack never overflows', () => {
     // That the time is linear is measured by the bench (W1-push: 1,000,000 items against 100,000,
     // npm run bench), never by a test; the queue's O(1) push and shift are spec/internal's. Here:
     // the size itself is handled, every item accounted for.
@@ -1159,26 +1159,6 @@ describe('pool', () => {
       expect(n).toBe(1_000_000);
       expect(collector.reports[0]).toMatchObject({ reason: 'complete', succeeded: 1_000_000 });
     }, 60_000);
-  });
-
-  describe('11. marble-test friendly', () => {
-    it('gives exact frames for a pipeline with pool under TestScheduler.run', () => {
-      newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-        const source = cold('-a-b-c|', { a: 1, b: 2, c: 3 });
-        const inners = [cold('---x|', { x: 10 }), cold('-x|', { x: 20 }), cold('---x|', { x: 30 })];
-        const result = source.pipe(
-          delay(2),
-          pool((x: number) => inners[x - 1], { concurrency: 2 }),
-          map((x) => x + 1),
-        );
-        // a arrives at 3, b at 5, c at 7 (delay 2); a's 11 then b's 21 at 6; c starts at 7.
-        expectObservable(result).toBe('------(ab)c|', { a: 11, b: 21, c: 31 });
-        expectSubscriptions(source.subscriptions).toBe('^-----!');
-        expectSubscriptions(inners[0].subscriptions).toBe('---^---!');
-        expectSubscriptions(inners[1].subscriptions).toBe('-----^-!');
-        expectSubscriptions(inners[2].subscriptions).toBe('-------^---!');
-      });
-    });
 
     it('drains 1,000,000 waiting synchronous of(x) inners at concurrency 1 without overflowing the stack', () => {
       const gate = new Subject<number>();
@@ -1208,5 +1188,25 @@ describe('pool', () => {
       expect(received).toBe(1_000_000);
       expect(completed).toBe(true);
     }, 60_000);
+  });
+
+  describe('marble-testable: deterministic under TestScheduler.run', () => {
+    it('gives exact frames for a pipeline with pool under TestScheduler.run', () => {
+      newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        const source = cold('-a-b-c|', { a: 1, b: 2, c: 3 });
+        const inners = [cold('---x|', { x: 10 }), cold('-x|', { x: 20 }), cold('---x|', { x: 30 })];
+        const result = source.pipe(
+          delay(2),
+          pool((x: number) => inners[x - 1], { concurrency: 2 }),
+          map((x) => x + 1),
+        );
+        // a arrives at 3, b at 5, c at 7 (delay 2); a's 11 then b's 21 at 6; c starts at 7.
+        expectObservable(result).toBe('------(ab)c|', { a: 11, b: 21, c: 31 });
+        expectSubscriptions(source.subscriptions).toBe('^-----!');
+        expectSubscriptions(inners[0].subscriptions).toBe('---^---!');
+        expectSubscriptions(inners[1].subscriptions).toBe('-----^-!');
+        expectSubscriptions(inners[2].subscriptions).toBe('-------^---!');
+      });
+    });
   });
 });

@@ -1,7 +1,7 @@
 /**
- * The seed scenario (/work/shared/seed-question.txt): 30 requests (0..29), requests above 10 fail,
- * a queue of 19, 3 workers, 500 ms of work each. asyncio stalls on the full queue, or loses every
- * queued request with FIRST_EXCEPTION + cancel. Through `poolFrom` over the array:
+ * The seed scenario: 30 requests (0..29), requests above 10 fail, a queue of 19, 3 workers, 500 ms
+ * of work each. asyncio stalls on the full queue, or loses every queued request with
+ * FIRST_EXCEPTION + cancel. Through `poolFrom` over the array:
  *
  * - t=0: requests 0..21 are pulled (3 running + 19 waiting = concurrency + bufferSize);
  * - t=500, 1000, 1500: each batch of 3 succeeds, the next 3 start and 3 more are pulled, so by

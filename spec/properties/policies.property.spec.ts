@@ -1,6 +1,7 @@
 /**
- * Properties of the issue-3 policies over random option combinations and failure patterns, all in
- * virtual time (`TestScheduler.run`):
+ * Properties of the policies (tolerate, halt, ordered, retry, timeout, stop, signal, onProgress,
+ * onSettle) over random option combinations and failure patterns, all in virtual time
+ * (`TestScheduler.run`):
  *
  * - with `tolerate: k` the pool halts exactly when failure k+1 happens, never earlier;
  * - with `ordered` the emitted sequence is the in-order prefix of the unordered results;
@@ -1600,7 +1601,7 @@ function checkAsync(t: AsyncTrace): void {
   }
 }
 
-describe('property: issue-3 policies with promises under real microtasks', () => {
+describe('property: the policies with promise work under real microtasks', () => {
   // Timers are faked only to be counted (none is ever advanced): microtasks and the immediates
   // that let them run stay real.
   beforeEach(() => {
