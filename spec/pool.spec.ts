@@ -29,44 +29,66 @@ describe('pool', () => {
     it('queues items beyond concurrency and runs them in arrival order, like mergeMap(work, 1)', () => {
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a--b--c--|');
-        const inners = { a: cold('----x|'), b: cold('--y|'), c: cold('-z|') };
+        const sourceSubs = ' ^---------!';
+        const a = cold('      ----x|');
+        const aSubs = '      -^----!';
+        const b = cold('           --y|');
+        const bSubs = '      ------^--!';
+        const c = cold('              -z|');
+        const cSubs = '      ---------^-!';
+        const expected = '   -----x--y-z|';
+        const inners = { a, b, c };
         const result = source.pipe(
           pool((v: string) => inners[v as keyof typeof inners], { concurrency: 1 }),
         );
-        expectObservable(result).toBe('-----x--y-z|');
-        expectSubscriptions(source.subscriptions).toBe('^---------!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^----!');
-        expectSubscriptions(inners.b.subscriptions).toBe('------^--!');
-        expectSubscriptions(inners.c.subscriptions).toBe('---------^-!');
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
+        expectSubscriptions(c.subscriptions).toBe(cSubs);
       });
     });
 
     it('interleaves the values of concurrent inners, like mergeMap(work, 2)', () => {
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b-c---|');
-        const inners = { a: cold('---x--x|'), b: cold('--y|'), c: cold('--z|') };
+        const sourceSubs = ' ^--------!';
+        const a = cold('      ---x--x|');
+        const aSubs = '      -^------!';
+        const b = cold('        --y|');
+        const bSubs = '      ---^--!';
+        const c = cold('           --z|');
+        const cSubs = '      ------^--!';
+        const expected = '   ----xy-xz|';
+        const inners = { a, b, c };
         const result = source.pipe(
           pool((v: string) => inners[v as keyof typeof inners], { concurrency: 2 }),
         );
-        expectObservable(result).toBe('----xy-xz|');
-        expectSubscriptions(source.subscriptions).toBe('^--------!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^------!');
-        expectSubscriptions(inners.b.subscriptions).toBe('---^--!');
-        expectSubscriptions(inners.c.subscriptions).toBe('------^--!');
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
+        expectSubscriptions(c.subscriptions).toBe(cSubs);
       });
     });
 
     it('subscribes to every inner as it arrives with concurrency Infinity', () => {
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b-|');
-        const inners = { a: cold('---x|'), b: cold('--y|') };
+        const sourceSubs = ' ^----!';
+        const a = cold('      ---x|');
+        const aSubs = '      -^---!';
+        const b = cold('        --y|');
+        const bSubs = '      ---^--!';
+        const expected = '   ----xy|';
+        const inners = { a, b };
         const result = source.pipe(
           pool((v: string) => inners[v as keyof typeof inners], { concurrency: Infinity }),
         );
-        expectObservable(result).toBe('----xy|');
-        expectSubscriptions(source.subscriptions).toBe('^----!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^---!');
-        expectSubscriptions(inners.b.subscriptions).toBe('---^--!');
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
       });
     });
   });
@@ -121,7 +143,15 @@ describe('pool', () => {
       const calls: Array<[string, number, number]> = [];
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a--b--c-|');
-        const inners = { a: cold('-A|'), b: cold('-B|'), c: cold('-C|') };
+        const sourceSubs = ' ^--------!';
+        const a = cold('      -A|');
+        const aSubs = '      -^-!';
+        const b = cold('         -B|');
+        const bSubs = '      ----^-!';
+        const c = cold('            -C|');
+        const cSubs = '      -------^-!';
+        const expected = '   --A--B--C|';
+        const inners = { a, b, c };
         const result = source.pipe(
           pool(
             (v: string, ctx: WorkContext) => {
@@ -131,11 +161,11 @@ describe('pool', () => {
             { concurrency: 1 },
           ),
         );
-        expectObservable(result).toBe('--A--B--C|');
-        expectSubscriptions(source.subscriptions).toBe('^--------!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^-!');
-        expectSubscriptions(inners.b.subscriptions).toBe('----^-!');
-        expectSubscriptions(inners.c.subscriptions).toBe('-------^-!');
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
+        expectSubscriptions(c.subscriptions).toBe(cSubs);
       });
       expect(calls).toEqual([
         ['a', 0, 1],
@@ -155,9 +185,12 @@ describe('pool', () => {
       const signals: Record<string, AbortSignal> = {};
       const errors: unknown[] = [];
       newScheduler().run(({ cold, expectSubscriptions }) => {
-        const source = cold('-ab----|');
-        const a = cold('------x|');
-        const bTrigger = cold('--t');
+        const source = cold(' -ab----|');
+        const sourceSubs = '  ^---!';
+        const a = cold('       ------x|');
+        const aSubs = '       -^--!';
+        const bTrigger = cold(' --t');
+        const bTriggerSubs = '--^-!';
         const inners: Record<string, Observable<string>> = {
           a,
           b: bTrigger.pipe(mergeMap(() => throwError(() => error))),
@@ -173,9 +206,9 @@ describe('pool', () => {
             ),
           )
           .subscribe({ error: (e) => errors.push(e) });
-        expectSubscriptions(source.subscriptions).toBe('^---!');
-        expectSubscriptions(a.subscriptions).toBe('-^--!');
-        expectSubscriptions(bTrigger.subscriptions).toBe('--^-!');
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(bTrigger.subscriptions).toBe(bTriggerSubs);
       });
       return { signals, errors };
     }
@@ -206,7 +239,13 @@ describe('pool', () => {
       const signals: Record<string, AbortSignal> = {};
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-ab----|');
-        const inners = { a: cold('-x|'), b: cold('----#', undefined, error) };
+        const sourceSubs = ' ^-----!';
+        const a = cold('      -x|');
+        const aSubs = '      -^-!';
+        const b = cold('       ----#', undefined, error);
+        const bSubs = '      --^---!';
+        const expected = '   --x---#';
+        const inners = { a, b };
         const result = source.pipe(
           pool(
             (v: string, ctx: WorkContext) => {
@@ -216,10 +255,10 @@ describe('pool', () => {
             { concurrency: 2 },
           ),
         );
-        expectObservable(result).toBe('--x---#', { x: 'x' }, error);
-        expectSubscriptions(source.subscriptions).toBe('^-----!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^-!');
-        expectSubscriptions(inners.b.subscriptions).toBe('--^---!');
+        expectObservable(result).toBe(expected, { x: 'x' }, error);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
       });
       expect(signals.a.aborted).toBe(false);
     });
@@ -405,7 +444,13 @@ describe('pool', () => {
       const calls: string[] = [];
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b-c-|');
-        const inners = { a: cold('--------x|'), b: cold('-y|'), c: cold('-z|') };
+        const sourceSubs = ' ^----!';
+        const a = cold('      --------x|');
+        const aSubs = '      -^---!';
+        const b = cold('     -y|'); // never subscribed
+        const c = cold('     -z|'); // never subscribed
+        const expected = '   -----#';
+        const inners = { a, b, c };
         const result = source.pipe(
           pool(
             (v: string) => {
@@ -415,11 +460,11 @@ describe('pool', () => {
             { concurrency: 1, bufferSize: 1, onFinalize: collector.onFinalize },
           ),
         );
-        expectObservable(result).toBe('-----#', undefined, expect.any(BufferOverflowError));
-        expectSubscriptions(source.subscriptions).toBe('^----!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^---!');
-        expectSubscriptions(inners.b.subscriptions).toBe([]);
-        expectSubscriptions(inners.c.subscriptions).toBe([]);
+        expectObservable(result).toBe(expected, undefined, expect.any(BufferOverflowError));
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe([]);
+        expectSubscriptions(c.subscriptions).toBe([]);
       });
       expect(collector.reports).toHaveLength(1);
       return { report: collector.reports[0], calls };
@@ -448,7 +493,12 @@ describe('pool', () => {
       const collector = reportCollector<string>();
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b---|');
-        const inners = { a: cold('-----x|'), b: cold('-y|') };
+        const sourceSubs = ' ^--!';
+        const a = cold('      -----x|');
+        const aSubs = '      -^-!';
+        const b = cold('     -y|'); // never subscribed
+        const expected = '   ---#';
+        const inners = { a, b };
         const result = source.pipe(
           pool((v: string) => inners[v as keyof typeof inners], {
             concurrency: 1,
@@ -456,10 +506,10 @@ describe('pool', () => {
             onFinalize: collector.onFinalize,
           }),
         );
-        expectObservable(result).toBe('---#', undefined, expect.any(BufferOverflowError));
-        expectSubscriptions(source.subscriptions).toBe('^--!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^-!');
-        expectSubscriptions(inners.b.subscriptions).toBe([]);
+        expectObservable(result).toBe(expected, undefined, expect.any(BufferOverflowError));
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe([]);
       });
       expect((collector.reports[0].error as BufferOverflowError<string>).item).toBe('b');
       expect(collector.reports[0]).toMatchObject({ accepted: 1, unstarted: [], unfinished: ['a'] });
@@ -470,7 +520,14 @@ describe('pool', () => {
       const dropped: string[] = [];
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b-c-----|');
-        const inners = { a: cold('-----x|'), b: cold('-y|'), c: cold('-z|') };
+        const sourceSubs = ' ^----------!';
+        const a = cold('      -----x|');
+        const aSubs = '      -^-----!';
+        const b = cold('            -y|');
+        const bSubs = '      -------^-!';
+        const c = cold('     -z|'); // never subscribed
+        const expected = '   ------x-y--|';
+        const inners = { a, b, c };
         const result = source.pipe(
           pool((v: string) => inners[v as keyof typeof inners], {
             concurrency: 1,
@@ -480,11 +537,11 @@ describe('pool', () => {
             onFinalize: collector.onFinalize,
           }),
         );
-        expectObservable(result).toBe('------x-y--|');
-        expectSubscriptions(source.subscriptions).toBe('^----------!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^-----!');
-        expectSubscriptions(inners.b.subscriptions).toBe('-------^-!');
-        expectSubscriptions(inners.c.subscriptions).toBe([]);
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
+        expectSubscriptions(c.subscriptions).toBe([]);
       });
       expect(dropped).toEqual(['c']);
       expect(collector.reports[0]).toMatchObject({
@@ -501,7 +558,16 @@ describe('pool', () => {
       const indexes: Record<string, number> = {};
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b-c---------d--|');
-        const inners = { a: cold('-----x|'), b: cold('-y|'), c: cold('-z|'), d: cold('-w|') };
+        const sourceSubs = ' ^-----------------!';
+        const a = cold('      -----x|');
+        const aSubs = '      -^-----!';
+        const b = cold('            -y|');
+        const bSubs = '      -------^-!';
+        const d = cold('                    -w|');
+        const dSubs = '      ---------------^-!';
+        const c = cold('     -z|'); // never subscribed
+        const expected = '   ------x-y-------w-|';
+        const inners = { a, b, c, d };
         const result = source.pipe(
           pool(
             (v: string, ctx: WorkContext) => {
@@ -511,12 +577,12 @@ describe('pool', () => {
             { concurrency: 1, bufferSize: 1, overflow: 'drop-newest' },
           ),
         );
-        expectObservable(result).toBe('------x-y-------w-|');
-        expectSubscriptions(source.subscriptions).toBe('^-----------------!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^-----!');
-        expectSubscriptions(inners.b.subscriptions).toBe('-------^-!');
-        expectSubscriptions(inners.c.subscriptions).toBe([]);
-        expectSubscriptions(inners.d.subscriptions).toBe('---------------^-!');
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
+        expectSubscriptions(c.subscriptions).toBe([]);
+        expectSubscriptions(d.subscriptions).toBe(dSubs);
       });
       expect(indexes).toEqual({ a: 0, b: 1, d: 3 });
     });
@@ -526,7 +592,14 @@ describe('pool', () => {
       const dropped: string[] = [];
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b-c-----|');
-        const inners = { a: cold('-----x|'), b: cold('-y|'), c: cold('-z|') };
+        const sourceSubs = ' ^----------!';
+        const a = cold('      -----x|');
+        const aSubs = '      -^-----!';
+        const c = cold('            -z|');
+        const cSubs = '      -------^-!';
+        const b = cold('     -y|'); // never subscribed
+        const expected = '   ------x-z--|';
+        const inners = { a, b, c };
         const result = source.pipe(
           pool((v: string) => inners[v as keyof typeof inners], {
             concurrency: 1,
@@ -536,11 +609,11 @@ describe('pool', () => {
             onFinalize: collector.onFinalize,
           }),
         );
-        expectObservable(result).toBe('------x-z--|');
-        expectSubscriptions(source.subscriptions).toBe('^----------!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^-----!');
-        expectSubscriptions(inners.b.subscriptions).toBe([]);
-        expectSubscriptions(inners.c.subscriptions).toBe('-------^-!');
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe([]);
+        expectSubscriptions(c.subscriptions).toBe(cSubs);
       });
       expect(dropped).toEqual(['b']);
       expect(collector.reports[0]).toMatchObject({
@@ -558,7 +631,12 @@ describe('pool', () => {
       const dropped: string[] = [];
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b-----|');
-        const inners = { a: cold('----x|'), b: cold('-y|') };
+        const sourceSubs = ' ^--------!';
+        const a = cold('      ----x|');
+        const aSubs = '      -^----!';
+        const b = cold('     -y|'); // never subscribed
+        const expected = '   -----x---|';
+        const inners = { a, b };
         const result = source.pipe(
           pool((v: string) => inners[v as keyof typeof inners], {
             concurrency: 1,
@@ -568,10 +646,10 @@ describe('pool', () => {
             onFinalize: collector.onFinalize,
           }),
         );
-        expectObservable(result).toBe('-----x---|');
-        expectSubscriptions(source.subscriptions).toBe('^--------!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^----!');
-        expectSubscriptions(inners.b.subscriptions).toBe([]);
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe([]);
       });
       expect(dropped).toEqual(['b']);
       expect(collector.reports[0]).toMatchObject({ accepted: 2, succeeded: 1, dropped: 1 });
@@ -581,7 +659,12 @@ describe('pool', () => {
       const collector = reportCollector<string>();
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b---|');
-        const inners = { a: cold('-----x|'), b: cold('-y|') };
+        const sourceSubs = ' ^--!';
+        const a = cold('      -----x|');
+        const aSubs = '      -^-!';
+        const b = cold('     -y|'); // never subscribed
+        const expected = '   ---#';
+        const inners = { a, b };
         const result = source.pipe(
           pool((v: string) => inners[v as keyof typeof inners], {
             concurrency: 1,
@@ -593,10 +676,10 @@ describe('pool', () => {
             onFinalize: collector.onFinalize,
           }),
         );
-        expectObservable(result).toBe('---#', undefined, error);
-        expectSubscriptions(source.subscriptions).toBe('^--!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^-!');
-        expectSubscriptions(inners.b.subscriptions).toBe([]);
+        expectObservable(result).toBe(expected, undefined, error);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe([]);
       });
       expect(collector.reports[0]).toMatchObject({
         reason: 'error',
@@ -614,12 +697,15 @@ describe('pool', () => {
       const calls: string[] = [];
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b-c-d-|');
-        const inners = {
-          a: cold('--------x|'),
-          b: cold('---#', undefined, error),
-          c: cold('-z|'),
-          d: cold('-w|'),
-        };
+        const sourceSubs = ' ^-----!';
+        const a = cold('      --------x|');
+        const aSubs = '      -^----!';
+        const b = cold('        ---#', undefined, error);
+        const bSubs = '      ---^--!';
+        const c = cold('     -z|'); // never subscribed
+        const d = cold('     -w|'); // never subscribed
+        const expected = '   ------#';
+        const inners = { a, b, c, d };
         const result = source.pipe(
           pool(
             (v: string) => {
@@ -629,12 +715,12 @@ describe('pool', () => {
             { concurrency: 2, onFinalize: collector.onFinalize },
           ),
         );
-        expectObservable(result).toBe('------#', undefined, error);
-        expectSubscriptions(source.subscriptions).toBe('^-----!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^----!');
-        expectSubscriptions(inners.b.subscriptions).toBe('---^--!');
-        expectSubscriptions(inners.c.subscriptions).toBe([]);
-        expectSubscriptions(inners.d.subscriptions).toBe([]);
+        expectObservable(result).toBe(expected, undefined, error);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
+        expectSubscriptions(c.subscriptions).toBe([]);
+        expectSubscriptions(d.subscriptions).toBe([]);
       });
       expect(calls).toEqual(['a', 'b']);
       expect(collector.reports[0]).toMatchObject({
@@ -833,17 +919,22 @@ describe('pool', () => {
       const collector = reportCollector<string>();
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b-#', undefined, error);
-        const inners = { a: cold('--------x|'), b: cold('-y|') };
+        const sourceSubs = ' ^----!';
+        const a = cold('      --------x|');
+        const aSubs = '      -^---!';
+        const b = cold('     -y|'); // never subscribed
+        const expected = '   -----#';
+        const inners = { a, b };
         const result = source.pipe(
           pool((v: string) => inners[v as keyof typeof inners], {
             concurrency: 1,
             onFinalize: collector.onFinalize,
           }),
         );
-        expectObservable(result).toBe('-----#', undefined, error);
-        expectSubscriptions(source.subscriptions).toBe('^----!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^---!');
-        expectSubscriptions(inners.b.subscriptions).toBe([]);
+        expectObservable(result).toBe(expected, undefined, error);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe([]);
       });
       expect(collector.reports[0]).toMatchObject({
         reason: 'error',
@@ -862,7 +953,14 @@ describe('pool', () => {
       const signals: Record<string, AbortSignal> = {};
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-ab-c-|');
-        const inners = { a: cold('--x----|'), b: cold('-------|'), c: cold('-z|') };
+        const sourceSubs = ' ^--!';
+        const a = cold('      --x----|');
+        const aSubs = '      -^-!';
+        const b = cold('       -------|');
+        const bSubs = '      --^!';
+        const c = cold('     -z|'); // never subscribed
+        const expected = '   ---(x|)';
+        const inners = { a, b, c };
         const result = source.pipe(
           pool(
             (v: string, ctx: WorkContext) => {
@@ -873,11 +971,11 @@ describe('pool', () => {
           ),
           take(1),
         );
-        expectObservable(result).toBe('---(x|)');
-        expectSubscriptions(source.subscriptions).toBe('^--!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^-!');
-        expectSubscriptions(inners.b.subscriptions).toBe('--^!');
-        expectSubscriptions(inners.c.subscriptions).toBe([]);
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
+        expectSubscriptions(c.subscriptions).toBe([]);
       });
       expect(collector.reports).toHaveLength(1);
       return { report: collector.reports[0], signals };
@@ -1011,17 +1109,23 @@ describe('pool', () => {
       const collector = reportCollector<string>();
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b|');
-        const inners = { a: cold('-----x|'), b: cold('-y|') };
+        const sourceSubs = ' ^---!';
+        const a = cold('      -----x|');
+        const aSubs = '      -^-----!';
+        const b = cold('        -y|');
+        const bSubs = '      ---^-!';
+        const expected = '   ----y-x|';
+        const inners = { a, b };
         const result = source.pipe(
           pool((v: string) => inners[v as keyof typeof inners], {
             concurrency: 2,
             onFinalize: collector.onFinalize,
           }),
         );
-        expectObservable(result).toBe('----y-x|');
-        expectSubscriptions(source.subscriptions).toBe('^---!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^-----!');
-        expectSubscriptions(inners.b.subscriptions).toBe('---^-!');
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
       });
       expect(collector.reports).toEqual([
         {
@@ -1103,13 +1207,17 @@ describe('pool', () => {
         // concurrency 2, bufferSize 1 (drop-newest): a and b run, c waits, d's and e's arrivals
         // find the buffer full and are dropped; a completes at 6, c starts; b fails at 9.
         const source = cold('-abcde-----|');
-        const inners = {
-          a: cold('----x|'),
-          b: cold('-------#', undefined, error),
-          c: cold('------z|'),
-          d: cold('-|'),
-          e: cold('-|'),
-        };
+        const sourceSubs = ' ^--------!';
+        const a = cold('      ----x|');
+        const aSubs = '      -^----!';
+        const b = cold('       -------#', undefined, error);
+        const bSubs = '      --^------!';
+        const c = cold('           ------z|');
+        const cSubs = '      ------^--!';
+        const d = cold('     -|'); // never subscribed
+        const e = cold('     -|'); // never subscribed
+        const expected = '   -----x---#';
+        const inners = { a, b, c, d, e };
         const result = source.pipe(
           pool((v: string) => inners[v as keyof typeof inners], {
             concurrency: 2,
@@ -1118,13 +1226,13 @@ describe('pool', () => {
             onFinalize: collector.onFinalize,
           }),
         );
-        expectObservable(result).toBe('-----x---#', undefined, error);
-        expectSubscriptions(source.subscriptions).toBe('^--------!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^----!');
-        expectSubscriptions(inners.b.subscriptions).toBe('--^------!');
-        expectSubscriptions(inners.c.subscriptions).toBe('------^--!');
-        expectSubscriptions(inners.d.subscriptions).toBe([]);
-        expectSubscriptions(inners.e.subscriptions).toBe([]);
+        expectObservable(result).toBe(expected, undefined, error);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
+        expectSubscriptions(c.subscriptions).toBe(cSubs);
+        expectSubscriptions(d.subscriptions).toBe([]);
+        expectSubscriptions(e.subscriptions).toBe([]);
       });
       const report = collector.reports[0];
       expect(report).toMatchObject({
@@ -1193,19 +1301,27 @@ describe('pool', () => {
   describe('marble-testable: deterministic under TestScheduler.run', () => {
     it('gives exact frames for a pipeline with pool under TestScheduler.run', () => {
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        // delay(2): 1 reaches the pool at 3, 2 at 5, 3 at 7; 11 then 21 at 6; 3 starts at 7.
         const source = cold('-a-b-c|', { a: 1, b: 2, c: 3 });
-        const inners = [cold('---x|', { x: 10 }), cold('-x|', { x: 20 }), cold('---x|', { x: 30 })];
+        const sourceSubs = ' ^-----!';
+        const one = cold('      ---x|', { x: 10 });
+        const oneSubs = '    ---^---!';
+        const two = cold('        -x|', { x: 20 });
+        const twoSubs = '    -----^-!';
+        const three = cold('        ---x|', { x: 30 });
+        const threeSubs = '  -------^---!';
+        const expected = '   ------(ab)c|';
+        const inners = [one, two, three];
         const result = source.pipe(
           delay(2),
           pool((x: number) => inners[x - 1], { concurrency: 2 }),
           map((x) => x + 1),
         );
-        // a arrives at 3, b at 5, c at 7 (delay 2); a's 11 then b's 21 at 6; c starts at 7.
-        expectObservable(result).toBe('------(ab)c|', { a: 11, b: 21, c: 31 });
-        expectSubscriptions(source.subscriptions).toBe('^-----!');
-        expectSubscriptions(inners[0].subscriptions).toBe('---^---!');
-        expectSubscriptions(inners[1].subscriptions).toBe('-----^-!');
-        expectSubscriptions(inners[2].subscriptions).toBe('-------^---!');
+        expectObservable(result).toBe(expected, { a: 11, b: 21, c: 31 });
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(one.subscriptions).toBe(oneSubs);
+        expectSubscriptions(two.subscriptions).toBe(twoSubs);
+        expectSubscriptions(three.subscriptions).toBe(threeSubs);
       });
     });
   });
