@@ -82,21 +82,25 @@ describe('poolFrom', () => {
 
     it('pulls an array one item per freed slot, in the same frame as the slot frees', () => {
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-        const inners = {
-          a: cold('--x|'),
-          b: cold('----y|'),
-          c: cold('--z|'),
-          d: cold('-w|'),
-        };
+        const a = cold('  --x|');
+        const aSubs = '   ^--!';
+        const b = cold('  ----y|');
+        const bSubs = '   ^----!';
+        const c = cold('     --z|');
+        const cSubs = '   ---^--!';
+        const d = cold('       -w|');
+        const dSubs = '   -----^-!';
+        const expected = '--x-yzw|';
+        const inners = { a, b, c, d };
         type Key = keyof typeof inners;
         const result = poolFrom(['a', 'b', 'c', 'd'] as Key[], (k) => inners[k], {
           concurrency: 2,
         });
-        expectObservable(result).toBe('--x-yzw|');
-        expectSubscriptions(inners.a.subscriptions).toBe('^--!');
-        expectSubscriptions(inners.b.subscriptions).toBe('^----!');
-        expectSubscriptions(inners.c.subscriptions).toBe('---^--!');
-        expectSubscriptions(inners.d.subscriptions).toBe('-----^-!');
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
+        expectSubscriptions(c.subscriptions).toBe(cSubs);
+        expectSubscriptions(d.subscriptions).toBe(dSubs);
       });
     });
 
@@ -562,15 +566,23 @@ describe('poolFrom', () => {
     it('treats an Observable as a push source with an unbounded buffer, like mergeMap', () => {
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a--b--c--|');
-        const inners = { a: cold('----x|'), b: cold('--y|'), c: cold('-z|') };
+        const sourceSubs = ' ^---------!';
+        const a = cold('      ----x|');
+        const aSubs = '      -^----!';
+        const b = cold('           --y|');
+        const bSubs = '      ------^--!';
+        const c = cold('              -z|');
+        const cSubs = '      ---------^-!';
+        const expected = '   -----x--y-z|';
+        const inners = { a, b, c };
         const result = poolFrom(source, (v: string) => inners[v as keyof typeof inners], {
           concurrency: 1,
         });
-        expectObservable(result).toBe('-----x--y-z|');
-        expectSubscriptions(source.subscriptions).toBe('^---------!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^----!');
-        expectSubscriptions(inners.b.subscriptions).toBe('------^--!');
-        expectSubscriptions(inners.c.subscriptions).toBe('---------^-!');
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
+        expectSubscriptions(c.subscriptions).toBe(cSubs);
       });
     });
 
@@ -578,17 +590,23 @@ describe('poolFrom', () => {
       const collector = reportCollector<string>();
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b-c-|');
-        const inners = { a: cold('--------x|'), b: cold('-y|'), c: cold('-z|') };
+        const sourceSubs = ' ^----!';
+        const a = cold('      --------x|');
+        const aSubs = '      -^---!';
+        const b = cold('     -y|'); // never subscribed
+        const c = cold('     -z|'); // never subscribed
+        const expected = '   -----#';
+        const inners = { a, b, c };
         const result = poolFrom(source, (v: string) => inners[v as keyof typeof inners], {
           concurrency: 1,
           bufferSize: 1,
           onFinalize: collector.onFinalize,
         });
-        expectObservable(result).toBe('-----#', undefined, expect.any(BufferOverflowError));
-        expectSubscriptions(source.subscriptions).toBe('^----!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^---!');
-        expectSubscriptions(inners.b.subscriptions).toBe([]);
-        expectSubscriptions(inners.c.subscriptions).toBe([]);
+        expectObservable(result).toBe(expected, undefined, expect.any(BufferOverflowError));
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe([]);
+        expectSubscriptions(c.subscriptions).toBe([]);
       });
       expect((collector.reports[0].error as BufferOverflowError<string>).item).toBe('c');
     });

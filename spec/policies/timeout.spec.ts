@@ -144,14 +144,20 @@ describe('timeout', () => {
   it('starts the clock when the attempt starts, not when the item is queued', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-ab|');
-      const inners: Record<string, Cold> = { a: cold('--x|'), b: cold('--y|') };
+      const sourceSubs = ' ^--!';
+      const a = cold('      --x|');
+      const aSubs = '      -^--!';
+      const b = cold('         --y|');
+      const bSubs = '      ----^--!';
+      const expected = '   ---x--y|';
+      const inners: Record<string, Cold> = { a, b };
       const result = source.pipe(
         pool((item: string) => inners[item], { concurrency: 1, timeout: 4 }),
       );
-      expectObservable(result).toBe('---x--y|');
-      expectSubscriptions(source.subscriptions).toBe('^--!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^--!');
-      expectSubscriptions(inners.b.subscriptions).toBe('----^--!');
+      expectObservable(result).toBe(expected);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
     });
   });
 
@@ -178,7 +184,13 @@ describe('timeout', () => {
     const collector = reportCollector<string>();
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-ab|');
-      const inners: Record<string, Cold> = { a: cold('-----x|'), b: cold('-y|') };
+      const sourceSubs = ' ^--!';
+      const a = cold('      -----x|');
+      const aSubs = '      -^--!';
+      const b = cold('       -y|');
+      const bSubs = '      --^-!';
+      const expected = '   ---y|';
+      const inners: Record<string, Cold> = { a, b };
       const result = source.pipe(
         pool((item: string) => inners[item], {
           concurrency: 2,
@@ -188,10 +200,10 @@ describe('timeout', () => {
           onFinalize: collector.onFinalize,
         }),
       );
-      expectObservable(result).toBe('---y|');
-      expectSubscriptions(source.subscriptions).toBe('^--!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^--!');
-      expectSubscriptions(inners.b.subscriptions).toBe('--^-!');
+      expectObservable(result).toBe(expected);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
     });
     expect(onFailure).toHaveBeenCalledTimes(1);
     expect(onFailure.mock.calls[0]?.[0]).toBeInstanceOf(TimeoutError);
