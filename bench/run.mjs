@@ -1,10 +1,10 @@
-// `npm run bench`: the benchmarks of issue 5, one markdown table per workload, then whether each
+// `npm run bench`: the benchmarks, one markdown table per workload, then whether each
 // target is met. Every measurement runs in a fresh child process (bench/child.mjs).
 //
 //   npm run bench                      full run (about 15 minutes on 2 cores)
 //   npm run bench -- --quick           small N, one run each: proves the bench still works (CI);
 //                                      BENCH_QUICK=1 does the same
-//   npm run bench -- --only w1,w3      some workloads only (w1, w1rx, w1push, w2, w3, w4)
+//   npm run bench -- --only w1,w3      some workloads only (w1, w1rx, w1push, w2, w3, w4, w5)
 //   npm run bench -- --out FILE        also write the tables to FILE
 //   npm run bench -- --readme FILE     also put them in FILE between <!-- bench:start/end -->
 //   npm run bench -- --help            this text (an unknown flag is an error, not a full run)
@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { environment, runChild } from './lib/harness.mjs';
 
-const WORKLOADS = ['w1', 'w1rx', 'w1push', 'w2', 'w3', 'w4'];
+const WORKLOADS = ['w1', 'w1rx', 'w1push', 'w2', 'w3', 'w4', 'w5'];
 
 const args = process.argv.slice(2);
 const HELP = `Usage: npm run bench [-- [--quick] [--only ${WORKLOADS.join(',')}] [--out FILE] [--readme FILE]]
@@ -155,7 +155,7 @@ function sourceVersion() {
 const mark = (t) => (t.met === null ? 'info' : t.met ? 'met' : 'MISSED');
 const summary = [
   '',
-  `### Targets of issue 5${quick ? ' (quick mode: not judged)' : ''}`,
+  `### Targets${quick ? ' (quick mode: not judged)' : ''}`,
   '',
   ...targets.map(
     (t) => `- **${quick && t.met !== null ? 'not judged' : mark(t)}**: ${t.name}: ${t.detail}`,

@@ -12,6 +12,7 @@ import { inspect } from 'node:util';
 import { EMPTY, Observable, of } from 'rxjs';
 import { pool, poolFrom } from '../../src/index.js';
 import type { PoolOptions, Work } from '../../src/index.js';
+import { optionTable } from '../../src/policies/options.js';
 import { thrownBy } from '../helpers/thrown.js';
 
 const work: Work<number, number> = (x) => of(x);
@@ -76,8 +77,8 @@ const notAFunction = (option: string): Refusal[] =>
 const MAX_TIMER_DELAY = 2_147_483_647;
 
 /**
- * Every option of `PoolOptions`, in the README's order, with its table: an option without a table
- * does not compile.
+ * Every option of `PoolOptions` with its table, in the order of the option table
+ * (`src/policies/options.ts`) and the README: an option without a table does not compile.
  */
 const optionTables: { [K in keyof Required<PoolOptions<number>>]: OptionTable } = {
   concurrency: {
@@ -314,6 +315,12 @@ describe.each(entries)('%s(...) validates each option at the call', (_entry, cal
     const error = thrownBy(() => call(badWork, { concurrency: 1 }));
     expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toBe(`Expected \`work\` to be a function, ${got(badWork)}`);
+  });
+});
+
+describe('the validation tables', () => {
+  it('cover every row of the option table, in its order', () => {
+    expect(Object.keys(optionTables)).toEqual(Object.keys(optionTable));
   });
 });
 

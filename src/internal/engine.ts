@@ -16,7 +16,7 @@ import { isPromiseLike } from './isPromiseLike.js';
 import { Job, JobStatus, Starting } from './job.js';
 import { JobLine } from './jobLine.js';
 import { Ledger } from './ledger.js';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from '../policies/options.js';
 import { emptyProgress, type ProgressSnapshot } from './progressView.js';
 import { reportLost } from './reportLost.js';
 import { RingQueue } from './ringQueue.js';

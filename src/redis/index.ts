@@ -4,4 +4,6 @@
  *
  * @packageDocumentation
  */
-export {};
+export { redisStream } from './redisStream.js';
+export { RedisStreamError } from './redisError.js';
+export type { RedisStreamOptions, StreamEntry } from './types.js';

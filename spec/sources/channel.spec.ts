@@ -1,10 +1,7 @@
 import { of, take } from 'rxjs';
-import { channel, ChannelClosedError } from '../src/channel';
-import { poolFrom } from '../src/poolFrom';
-import type { PoolReport } from '../src/types';
-import { eventLoopTurns, flushMicrotasks } from './helpers/eventLoop.js';
-
-const haltCause = Symbol.for('rxjs-pool.haltCause');
+import { channel, ChannelClosedError, poolFrom, poolSource } from '../../src/index.js';
+import type { Channel, PoolReport, PoolSource } from '../../src/index.js';
+import { eventLoopTurns, flushMicrotasks } from '../helpers/eventLoop.js';
 
 /** Follows a promise without handling it for anyone else. */
 function track<V>(promise: Promise<V>): {
@@ -24,10 +21,18 @@ function track<V>(promise: Promise<V>): {
   return tracked;
 }
 
-type Releasable<T> = AsyncIterator<T, undefined> & { [haltCause]: (error: unknown) => void };
+function consumerOf<T>(ch: AsyncIterable<T>): AsyncIterator<T, undefined> {
+  return ch[Symbol.asyncIterator]() as AsyncIterator<T, undefined>;
+}
 
-function consumerOf<T>(ch: AsyncIterable<T>): Releasable<T> {
-  return ch[Symbol.asyncIterator]() as Releasable<T>;
+/** The channel opened as a pool opens it: a PoolSource whose target takes nothing. */
+function pooledSourceOf<T>(ch: Channel<T>): PoolSource<T> {
+  return ch[poolSource]({
+    next: () => true,
+    ready: () => undefined,
+    complete: () => undefined,
+    error: () => undefined,
+  });
 }
 
 describe('channel', () => {
@@ -120,11 +125,10 @@ describe('channel', () => {
   describe('release by the pool', () => {
     it('rejects pending puts with the halting error as cause', async () => {
       const ch = channel<number>();
-      const it = consumerOf(ch);
+      const source = pooledSourceOf(ch);
       const put = track(ch.put(1));
       const boom = new Error('boom');
-      it[haltCause](boom);
-      await it.return!();
+      source.release(boom);
       await flushMicrotasks(10);
       expect(put.state).toBe('rejected');
       expect(put.error).toBeInstanceOf(ChannelClosedError);
@@ -134,10 +138,9 @@ describe('channel', () => {
 
     it('rejects every later put with the halting error as cause', async () => {
       const ch = channel<number>();
-      const it = consumerOf(ch);
+      const source = pooledSourceOf(ch);
       const boom = new Error('boom');
-      it[haltCause](boom);
-      await it.return!();
+      source.release(boom);
       const put = track(ch.put(2));
       await flushMicrotasks(10);
       expect(put.state).toBe('rejected');
@@ -184,13 +187,11 @@ describe('channel', () => {
       expect((put.error as Error).cause).toBe(reason);
     });
 
-    it('keeps the cause of the hook when return() follows it', async () => {
+    it("keeps the pool's reason as the cause once the release has called return()", async () => {
       const ch = channel<number>();
-      const it = consumerOf(ch);
+      const source = pooledSourceOf(ch);
       const boom = new Error('boom');
-      it[haltCause](boom);
-      await it.return!();
-      await it.return!();
+      source.release(boom);
       const put = track(ch.put(1));
       await flushMicrotasks(10);
       expect((put.error as Error).cause).toBe(boom);
@@ -242,10 +243,9 @@ describe('channel', () => {
       process.on('unhandledRejection', unhandled);
       try {
         const ch = channel<number>();
-        const it = consumerOf(ch);
+        const source = pooledSourceOf(ch);
         void ch.put(1);
-        it[haltCause](new Error('boom'));
-        await it.return!();
+        source.release(new Error('boom'));
         void ch.put(2);
         await eventLoopTurns(2);
         expect(unhandled).not.toHaveBeenCalled();

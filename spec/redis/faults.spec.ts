@@ -1,0 +1,165 @@
+/**
+ * redisStream when Redis fails under it, with both clients: a Redis restart, and CLIENT KILL of
+ * either connection. The pool never hangs, halts with an error naming Redis and the command, and
+ * a new run picks everything up. The server keeps its data across the restart (AOF).
+ */
+import { lastValueFrom } from 'rxjs';
+import { poolFrom } from '../../src/index.js';
+import { redisStream, RedisStreamError } from '../../src/redis/index.js';
+import type { StreamEntry } from '../../src/redis/index.js';
+import {
+  clientKinds,
+  connectAdmin,
+  connectClient,
+  type AdminClient,
+  type ConnectedClient,
+} from '../helpers/redisClients.js';
+import { delay, freshStream, pendingOf, seed } from '../helpers/redisFixtures.js';
+import { describeRedis, startRedis, type RedisServer } from '../helpers/redisServer.js';
+
+const GROUP = 'workers';
+
+describeRedis('redisStream when Redis fails', () => {
+  let server: RedisServer;
+  let admin: AdminClient;
+
+  beforeAll(async () => {
+    server = await startRedis('aof');
+  });
+  beforeEach(async () => {
+    admin = await connectAdmin(server.url);
+  });
+  afterEach(async () => {
+    await admin.close();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  /** Runs until the pool ends; resolves with its error (none: `undefined`) and its results. */
+  function runUntilEnd(
+    client: unknown,
+    options: { stream: string; consumer: string; block?: number },
+    work: (entry: StreamEntry) => Promise<string>,
+  ): { ended: Promise<{ error?: unknown; results: string[] }> } {
+    const results: string[] = [];
+    const ended = new Promise<{ error?: unknown; results: string[] }>((resolve) => {
+      poolFrom(redisStream(client, { group: GROUP, claimIdle: 60_000, ...options }), work, {
+        concurrency: 4,
+        bufferSize: 4,
+      }).subscribe({
+        next: (id) => results.push(id),
+        complete: () => resolve({ results }),
+        error: (error: unknown) => resolve({ error, results }),
+      });
+    });
+    return { ended };
+  }
+
+  async function clientsBlocked(): Promise<string[]> {
+    const list = (await admin.call('CLIENT', 'LIST')) as string;
+    return list
+      .trim()
+      .split('\n')
+      .filter((line) => / cmd=xreadgroup /.test(line) && / flags=b /.test(line))
+      .map((line) => /\bid=(\d+)/.exec(line)![1]!);
+  }
+
+  async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+    while (!(await condition())) await delay(5);
+  }
+
+  describe.each(clientKinds)('with %s', (kind) => {
+    let connected: ConnectedClient;
+    beforeEach(async () => {
+      connected = await connectClient(kind, server.url);
+    });
+    afterEach(async () => {
+      await connected.close();
+    });
+
+    it('Redis killed and restarted mid-run: no hang, an error naming Redis and the command, and a new run finishes the job with nothing lost', async () => {
+      const stream = freshStream('restart');
+      const ids = await seed(admin, stream, 200);
+      let done = 0;
+      let killing: Promise<void> | undefined;
+      const first = runUntilEnd(connected.client, { stream, consumer: 'c1' }, async (entry) => {
+        if (++done === 50) killing = server.kill();
+        await delay(1);
+        return entry.id;
+      });
+      const { error, results } = await first.ended;
+      await killing;
+      expect(error).toBeInstanceOf(RedisStreamError);
+      expect((error as Error).message).toMatch(/^Redis [A-Z][A-Za-z ]* failed: /);
+      expect(results.length).toBeGreaterThanOrEqual(49);
+      expect(results.length).toBeLessThan(ids.length);
+
+      await server.restart();
+      await connected.ready();
+      const second: string[] = [];
+      await lastValueFrom(
+        poolFrom(
+          redisStream(connected.client, { stream, group: GROUP, consumer: 'c1', untilEmpty: true }),
+          async (entry) => second.push(entry.id),
+          { concurrency: 4 },
+        ),
+        { defaultValue: undefined },
+      );
+      // Nothing lost: every entry succeeded in one run or the other (at least once), and nothing
+      // is left pending.
+      expect(new Set([...results, ...second])).toEqual(new Set(ids));
+      expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
+    });
+
+    it('CLIENT KILL of the blocking connection halts the pool with an error naming Redis and XREADGROUP', async () => {
+      const stream = freshStream('kill-blocking');
+      const run = runUntilEnd(connected.client, { stream, consumer: 'c1', block: 60_000 }, (e) =>
+        Promise.resolve(e.id),
+      );
+      await waitFor(async () => (await clientsBlocked()).length === 1);
+      const [blocked] = await clientsBlocked();
+      await admin.call('CLIENT', 'KILL', 'ID', blocked!);
+      const { error } = await run.ended;
+      expect(error).toBeInstanceOf(RedisStreamError);
+      expect((error as RedisStreamError).command).toBe('XREADGROUP');
+      expect((error as Error).message).toMatch(/^Redis XREADGROUP failed: /);
+      expect(await clientsBlocked()).toEqual([]);
+    });
+
+    it("CLIENT KILL of the user's client halts the pool with an error naming Redis; a new run takes the entries", async () => {
+      const stream = freshStream('kill-main');
+      const ids = await seed(admin, stream, 3);
+      const run = runUntilEnd(connected.client, { stream, consumer: 'c1', block: 60_000 }, (e) =>
+        Promise.resolve(e.id),
+      );
+      await waitFor(async () => (await clientsBlocked()).length === 1);
+      const [blocked] = await clientsBlocked();
+      const adminId = String(await admin.call('CLIENT', 'ID'));
+      const list = (await admin.call('CLIENT', 'LIST')) as string;
+      const others = list
+        .trim()
+        .split('\n')
+        .map((line) => /\bid=(\d+)/.exec(line)![1]!)
+        .filter((id) => id !== blocked && id !== adminId);
+      expect(others.length).toBe(1);
+      await admin.call('CLIENT', 'KILL', 'ID', others[0]!);
+      const { error, results } = await run.ended;
+      expect(error).toBeInstanceOf(RedisStreamError);
+      expect((error as Error).message).toMatch(/^Redis [A-Za-z ]+ failed: /);
+      expect(results.sort()).toEqual([...ids].sort());
+      expect(await clientsBlocked()).toEqual([]);
+      await connected.ready();
+      // Whatever the run took is acked or pending; the next run leaves nothing pending.
+      await lastValueFrom(
+        poolFrom(
+          redisStream(connected.client, { stream, group: GROUP, consumer: 'c1', untilEmpty: true }),
+          async (entry) => entry.id,
+          { concurrency: 2 },
+        ),
+        { defaultValue: undefined },
+      );
+      expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
+    });
+  });
+});

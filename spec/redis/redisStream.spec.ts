@@ -1,0 +1,415 @@
+/**
+ * redisStream through poolFrom against a real Redis, with both clients: what is acked, released
+ * and dead-lettered, backpressure, halts, stops, and the order in which a run ends.
+ */
+import { lastValueFrom, Subject, type Observable } from 'rxjs';
+import { poolFrom } from '../../src/index.js';
+import type { PoolReport } from '../../src/index.js';
+import { redisStream, type StreamEntry } from '../../src/redis/index.js';
+import {
+  clientKinds,
+  connectAdmin,
+  connectClient,
+  type AdminClient,
+  type ConnectedClient,
+} from '../helpers/redisClients.js';
+import {
+  deadLettersOf,
+  delay,
+  freshStream,
+  heldBy,
+  pendingOf,
+  RELEASED_IDLE_FROM,
+  seed,
+} from '../helpers/redisFixtures.js';
+import { describeRedis, startRedis, type RedisServer } from '../helpers/redisServer.js';
+
+const GROUP = 'workers';
+
+/** Runs a pool to its end; resolves with the report, whether it completed or failed. */
+function runToEnd<R>(
+  make: (onFinalize: (report: PoolReport<StreamEntry>) => void) => Observable<R>,
+): Promise<{ report: PoolReport<StreamEntry>; results: R[]; error?: unknown }> {
+  return new Promise((resolve) => {
+    let report: PoolReport<StreamEntry> | undefined;
+    const results: R[] = [];
+    make((r) => (report = r)).subscribe({
+      next: (value) => results.push(value),
+      complete: () => resolve({ report: report!, results }),
+      error: (error: unknown) => resolve({ report: report!, results, error }),
+    });
+  });
+}
+
+const idsOf = (entries: readonly StreamEntry[]) => entries.map((entry) => entry.id);
+const sorted = (ids: Iterable<string>) => [...ids].sort();
+
+describeRedis('redisStream', () => {
+  let server: RedisServer;
+  let admin: AdminClient;
+
+  beforeAll(async () => {
+    server = await startRedis();
+    admin = await connectAdmin(server.url);
+  });
+  afterAll(async () => {
+    await admin?.close();
+    await server?.stop();
+  });
+
+  describe.each(clientKinds)('with %s', (kind) => {
+    let connected: ConnectedClient;
+    beforeEach(async () => {
+      connected = await connectClient(kind, server.url);
+    });
+    afterEach(async () => {
+      await connected.close();
+    });
+
+    it('acks exactly what succeeded, releases an earlier failure, and dead-letters a failure on the maxDeliveries-th delivery', async () => {
+      const stream = freshStream('settle');
+      const isPoison = (i: number) => i % 7 === 3;
+      const ids = await seed(admin, stream, 60, isPoison);
+      const poison = ids.filter((_, i) => isPoison(i));
+      const deliveriesSeen = new Map<string, number[]>();
+      const jobs = redisStream(connected.client, {
+        stream,
+        group: GROUP,
+        consumer: 'c1',
+        maxDeliveries: 3,
+        untilEmpty: true,
+      });
+      const { report, results, error } = await runToEnd((onFinalize) =>
+        poolFrom(
+          jobs,
+          async (entry) => {
+            deliveriesSeen.set(entry.id, [
+              ...(deliveriesSeen.get(entry.id) ?? []),
+              entry.deliveries,
+            ]);
+            if (entry.fields.poison) throw new Error(`poison entry ${entry.fields.n}`);
+            return entry.id;
+          },
+          { concurrency: 4, bufferSize: 4, tolerate: Infinity, onFinalize },
+        ),
+      );
+
+      expect(error).toBeUndefined();
+      expect(report.reason).toBe('complete');
+      // Each healthy entry succeeded once, and only those were acked.
+      expect(sorted(results)).toEqual(sorted(ids.filter((id) => !poison.includes(id))));
+      expect(report.succeeded).toBe(ids.length - poison.length);
+      // A poison entry came back after each earlier failure, its count going up, until the third.
+      for (const id of poison) expect(deliveriesSeen.get(id)).toEqual([1, 2, 3]);
+      expect(report.failed).toBe(poison.length * 3);
+      const dead = await deadLettersOf(admin, `${stream}:dead`);
+      expect(sorted(dead.map((record) => record.id!))).toEqual(sorted(poison));
+      for (const record of dead) {
+        const n = JSON.parse(record.fields!).n as string;
+        expect(record).toEqual({
+          id: ids[Number(n)],
+          fields: JSON.stringify({ n, poison: '1' }),
+          error: `poison entry ${n}`,
+          consumer: 'c1',
+          deliveries: '3',
+        });
+      }
+      expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
+    });
+
+    it('never holds more than concurrency + bufferSize entries it read and has not settled (XPENDING sampled during the run)', async () => {
+      const stream = freshStream('backpressure');
+      await seed(admin, stream, 80, (i) => i % 9 === 0);
+      const samples: number[] = [];
+      const jobs = redisStream(connected.client, {
+        stream,
+        group: GROUP,
+        consumer: 'c1',
+        maxDeliveries: 2,
+        untilEmpty: true,
+      });
+      await lastValueFrom(
+        poolFrom(
+          jobs,
+          async (entry) => {
+            samples.push(await heldBy(admin, stream, GROUP, 'c1'));
+            if (entry.fields.poison) throw new Error('poison');
+          },
+          { concurrency: 3, bufferSize: 2, tolerate: Infinity },
+        ),
+        { defaultValue: undefined },
+      );
+      expect(samples.length).toBeGreaterThan(80);
+      expect(Math.max(...samples)).toBeLessThanOrEqual(3 + 2);
+      expect(Math.max(...samples)).toBeGreaterThanOrEqual(3);
+    });
+
+    it("a halt in one of two consumers: exactly the report's unstarted and unfinished entries, and its failure, go to the other; only succeeded ones were acked by the first", async () => {
+      const stream = freshStream('halt');
+      const ids = await seed(admin, stream, 40);
+      // The first read takes 0-7; 0-3 succeed at once, so 4-7 start and a second read takes 8-11;
+      // entry 4 fails only later, when the pool is full and no read is under way.
+      const bad = ids[4]!;
+      const first = await runToEnd((onFinalize) =>
+        poolFrom(
+          redisStream(connected.client, { stream, group: GROUP, consumer: 'a', claimIdle: 60_000 }),
+          async (entry, { signal }) => {
+            if (entry.id === bad) {
+              await delay(30, signal);
+              throw new Error('bad entry');
+            }
+            await delay(ids.indexOf(entry.id) < 4 ? 1 : 1_000, signal);
+            return entry.id;
+          },
+          { concurrency: 4, bufferSize: 4, onFinalize },
+        ),
+      );
+      expect(first.error).toEqual(new Error('bad entry'));
+      const handedBack = [...idsOf(first.report.unstarted), ...idsOf(first.report.unfinished)];
+      expect(idsOf(first.report.unfinished)).toEqual(ids.slice(5, 8));
+      expect(idsOf(first.report.unstarted)).toEqual(ids.slice(8, 12));
+      // What `a` still holds in Redis is exactly what it did not succeed with, all released.
+      const pendingA = await pendingOf(admin, stream, GROUP, 'a');
+      expect(sorted(pendingA.map((row) => row.id))).toEqual(sorted([...handedBack, bad]));
+      for (const row of pendingA) expect(row.idle).toBeGreaterThan(RELEASED_IDLE_FROM);
+      const succeededByA = ids
+        .slice(0, first.report.accepted)
+        .filter((id) => !pendingA.some((row) => row.id === id));
+      expect(sorted(first.results)).toEqual(sorted(succeededByA));
+
+      // `b` takes them at once (claimIdle is a minute), with the deliveries they had.
+      const seenByB: StreamEntry[] = [];
+      await lastValueFrom(
+        poolFrom(
+          redisStream(connected.client, {
+            stream,
+            group: GROUP,
+            consumer: 'b',
+            claimIdle: 60_000,
+            untilEmpty: true,
+          }),
+          async (entry) => {
+            seenByB.push(entry);
+          },
+          { concurrency: 4 },
+        ),
+        { defaultValue: undefined },
+      );
+      const takenOver = seenByB.filter(
+        (entry) => !ids.slice(first.report.accepted).includes(entry.id),
+      );
+      expect(sorted(idsOf(takenOver))).toEqual(sorted([...handedBack, bad]));
+      for (const entry of takenOver) expect(entry.deliveries).toBe(entry.id === bad ? 2 : 1);
+      expect(sorted(idsOf(seenByB))).toEqual(
+        sorted(ids.filter((id) => !succeededByA.includes(id))),
+      );
+      expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
+    });
+
+    it('a graceful stop: in-flight entries finish and are acked; the rest are released and another consumer takes them long before claimIdle', async () => {
+      const stream = freshStream('stop');
+      const ids = await seed(admin, stream, 30);
+      const stop = new Subject<void>();
+      let started = 0;
+      // The first read fills the pool (3 running, 5 waiting); the stop comes as the third starts.
+      const first = await runToEnd((onFinalize) =>
+        poolFrom(
+          redisStream(connected.client, { stream, group: GROUP, consumer: 'a', claimIdle: 60_000 }),
+          async (entry) => {
+            if (++started === 3) queueMicrotask(() => stop.next());
+            await delay(10);
+            return entry.id;
+          },
+          { concurrency: 3, bufferSize: 5, stop, onFinalize },
+        ),
+      );
+      expect(first.error).toBeUndefined();
+      expect(first.report.reason).toBe('stopped');
+      expect(first.report.unfinished).toEqual([]);
+      expect(first.report.unstarted.length).toBe(5);
+      expect(sorted(first.results)).toEqual(sorted(ids.slice(0, 3)));
+      const pendingA = await pendingOf(admin, stream, GROUP, 'a');
+      expect(sorted(pendingA.map((row) => row.id))).toEqual(sorted(idsOf(first.report.unstarted)));
+      for (const row of pendingA) expect(row.idle).toBeGreaterThan(RELEASED_IDLE_FROM);
+
+      const seenByB: StreamEntry[] = [];
+      await lastValueFrom(
+        poolFrom(
+          redisStream(connected.client, {
+            stream,
+            group: GROUP,
+            consumer: 'b',
+            claimIdle: 60_000,
+            untilEmpty: true,
+          }),
+          async (entry) => {
+            seenByB.push(entry);
+          },
+          { concurrency: 2 },
+        ),
+        { defaultValue: undefined },
+      );
+      expect(sorted([...first.results, ...idsOf(seenByB)])).toEqual(sorted(ids));
+      for (const entry of seenByB) expect(entry.deliveries).toBe(1);
+      expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
+    });
+
+    it('the end is heard only once every ack, dead letter and release is written: onFinalize, then complete, from inside the callbacks', async () => {
+      const stream = freshStream('settled-complete');
+      await seed(admin, stream, 25, (i) => i === 4);
+      const heard: string[] = [];
+      const looks: Promise<unknown>[] = [];
+      // Each callback asks Redis at once; the answer shows what was written before the callback.
+      const look = () =>
+        Promise.all([pendingOf(admin, stream, GROUP), deadLettersOf(admin, `${stream}:dead`)]);
+      await new Promise<void>((resolve, reject) => {
+        poolFrom(
+          redisStream(connected.client, {
+            stream,
+            group: GROUP,
+            consumer: 'c1',
+            maxDeliveries: 1,
+            untilEmpty: true,
+          }),
+          async (entry) => {
+            if (entry.fields.poison) throw new Error('poison');
+            return entry.id;
+          },
+          {
+            concurrency: 4,
+            tolerate: 1,
+            onSettle: (_entry, outcome) => heard.push(`settle ${outcome}`),
+            onFinalize: () => {
+              heard.push('onFinalize');
+              looks.push(look());
+            },
+          },
+        ).subscribe({
+          next: () => heard.push('next'),
+          complete: () => {
+            heard.push('complete');
+            looks.push(look());
+            resolve();
+          },
+          error: reject,
+        });
+      });
+      expect(heard.slice(-2)).toEqual(['onFinalize', 'complete']);
+      expect(heard.filter((event) => event.startsWith('settle')).length).toBe(25);
+      for (const [pending, dead] of (await Promise.all(looks)) as [unknown[], unknown[]][]) {
+        expect(pending).toEqual([]);
+        expect(dead.length).toBe(1);
+      }
+    });
+
+    it('after a halt the error is heard only once the releases are written, from inside the error callback', async () => {
+      const stream = freshStream('settled-error');
+      const ids = await seed(admin, stream, 20);
+      let looked: Promise<PendingRowLike[]> | undefined;
+      let report: PoolReport<StreamEntry> | undefined;
+      const error = await new Promise<unknown>((resolve) => {
+        poolFrom(
+          redisStream(connected.client, { stream, group: GROUP, consumer: 'c1' }),
+          async (entry, { signal }) => {
+            if (entry.id === ids[2]) throw new Error('halt here');
+            await delay(100, signal);
+          },
+          { concurrency: 3, bufferSize: 3, onFinalize: (r) => (report = r) },
+        ).subscribe({
+          error: (e: unknown) => {
+            looked = pendingOf(admin, stream, GROUP, 'c1');
+            resolve(e);
+          },
+        });
+      });
+      expect(error).toEqual(new Error('halt here'));
+      const pending = await looked!;
+      const handedBack = [...idsOf(report!.unstarted), ...idsOf(report!.unfinished), ids[2]!];
+      expect(sorted(pending.map((row) => row.id))).toEqual(sorted(handedBack));
+      for (const row of pending) expect(row.idle).toBeGreaterThan(RELEASED_IDLE_FROM);
+    });
+
+    it('an unsubscribe during a blocking read ends it at once and closes the connection the source opened', async () => {
+      const stream = freshStream('unblock');
+      const clientsBefore = await clientCount();
+      const finalized = new Promise<PoolReport<StreamEntry>>((resolve) => {
+        const subscription = poolFrom(
+          redisStream(connected.client, { stream, group: GROUP, consumer: 'c1', block: 60_000 }),
+          async () => undefined,
+          { concurrency: 2, onFinalize: resolve },
+        ).subscribe();
+        void waitFor(async () => (await blockedClients()) === 1).then(() =>
+          subscription.unsubscribe(),
+        );
+      });
+      expect((await finalized).reason).toBe('unsubscribed');
+      // Blocked for a minute otherwise: the spec's timeout would fail it first.
+      expect(await blockedClients()).toBe(0);
+      expect(await clientCount()).toBe(clientsBefore);
+    });
+
+    it('a restarted consumer first re-delivers its own pending entries, then what is idle past claimIdle elsewhere, then new ones', async () => {
+      const stream = freshStream('order');
+      const own = await seed(admin, stream, 3);
+      await admin.call('XGROUP', 'CREATE', stream, GROUP, '0');
+      // Entries read by `c1` in an earlier life and by `gone`, a consumer that crashed.
+      await admin.call('XREADGROUP', 'GROUP', GROUP, 'c1', 'COUNT', 3, 'STREAMS', stream, '>');
+      const orphaned = await seed(admin, stream, 3);
+      await admin.call('XREADGROUP', 'GROUP', GROUP, 'gone', 'COUNT', 3, 'STREAMS', stream, '>');
+      const fresh = await seed(admin, stream, 3);
+      await delay(60); // the orphans' idle time passes claimIdle
+      const seen: StreamEntry[] = [];
+      await lastValueFrom(
+        poolFrom(
+          redisStream(connected.client, {
+            stream,
+            group: GROUP,
+            consumer: 'c1',
+            claimIdle: 50,
+            untilEmpty: true,
+          }),
+          async (entry) => {
+            seen.push(entry);
+          },
+          { concurrency: 1 },
+        ),
+        { defaultValue: undefined },
+      );
+      expect(idsOf(seen)).toEqual([...own, ...orphaned, ...fresh]);
+      expect(seen.map((entry) => entry.deliveries)).toEqual([2, 2, 2, 2, 2, 2, 1, 1, 1]);
+      expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
+    });
+
+    it('rejects a pool timeout at or above claimIdle at the poolFrom call', () => {
+      const jobs = redisStream(connected.client, {
+        stream: 's',
+        group: GROUP,
+        consumer: 'c1',
+        claimIdle: 1_000,
+      });
+      expect(() =>
+        poolFrom(jobs, async () => undefined, { concurrency: 1, timeout: 1_000 }),
+      ).toThrow(
+        new RangeError(
+          "Expected `timeout` to be less than the Redis stream's `claimIdle` (1000 ms), got `1000` (number)",
+        ),
+      );
+    });
+  });
+
+  type PendingRowLike = Awaited<ReturnType<typeof pendingOf>>[number];
+
+  async function clientCount(): Promise<number> {
+    const list = (await admin.call('CLIENT', 'LIST')) as string;
+    return list.trim().split('\n').length;
+  }
+
+  async function blockedClients(): Promise<number> {
+    const info = (await admin.call('INFO', 'clients')) as string;
+    return Number(/blocked_clients:(\d+)/.exec(info)![1]);
+  }
+
+  async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+    while (!(await condition())) await delay(5);
+  }
+});

@@ -1,0 +1,412 @@
+/**
+ * One small adapter over the two Redis clients the source accepts, told apart by their shape (the
+ * library depends on neither): node-redis v4 and later (`sendCommand`, `duplicate`, `isOpen`) and
+ * ioredis v5 and later (`call`, `duplicate`, `status`). The source speaks only raw commands through
+ * it. Rules it keeps:
+ * - A command never waits for a connection to come back: it is refused at once when the
+ *   connection is not ready, and a command in flight is rejected as soon as the connection is
+ *   lost (ioredis would otherwise resend it after a reconnect, node-redis queue it offline).
+ * - The user's client is never closed; the duplicate for blocking reads is opened, and closed,
+ *   here, with reconnection and the offline queue turned off.
+ * - Listeners are added to the user's client only while a run uses it, and removed by `detach()`.
+ *
+ * @internal
+ */
+
+/** One raw Redis command: its name, then its arguments. @internal */
+export type RedisCommand = readonly string[];
+
+/** What a pipeline gives back for each command: its reply, or the Error it failed with. @internal */
+export type PipelineReply = unknown;
+
+/** The kind of client, as told apart structurally. @internal */
+export type ClientKind = 'node-redis' | 'ioredis';
+
+/** Why a command did not get its reply: the connection went away. @internal */
+export class ConnectionLostError extends Error {
+  override readonly name = 'ConnectionLostError';
+}
+
+/** What the source needs from one connection. @internal */
+export interface RedisLink {
+  readonly kind: ClientKind;
+  /** Sends one command; rejects with the error reply, or when the connection is not usable. */
+  send(command: RedisCommand): Promise<unknown>;
+  /** Sends commands in one round trip; each reply, or the Error its command failed with. */
+  pipeline(commands: readonly RedisCommand[]): Promise<PipelineReply[]>;
+  /** MULTI ... EXEC; rejects when any command fails. */
+  transaction(commands: readonly RedisCommand[]): Promise<unknown[]>;
+  /** Waits (briefly, as the client connects) until commands may be sent; rejects if they never may. */
+  whenReady(): Promise<void>;
+  /** Calls `listener` once when the connection is lost. */
+  onLost(listener: (error: Error) => void): void;
+  /** Opens a new connection to the same server, for blocking reads; the caller closes it. */
+  duplicate(): Promise<RedisLink>;
+  /** Removes this link's listeners; closes the connection if this link opened it. */
+  detach(): Promise<void>;
+}
+
+type Listener = (...args: unknown[]) => void;
+
+interface EmitterLike {
+  on(event: string, listener: Listener): unknown;
+  off?(event: string, listener: Listener): unknown;
+  removeListener?(event: string, listener: Listener): unknown;
+}
+
+interface NodeRedisClient extends EmitterLike {
+  sendCommand(args: string[]): Promise<unknown>;
+  duplicate(overrides?: object): NodeRedisClient;
+  connect(): Promise<unknown>;
+  multi(): { addCommand(args: string[]): unknown; exec(): Promise<unknown[]> };
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+  readonly options?: { socket?: object };
+  destroy?(): void;
+  disconnect?(): Promise<void>;
+}
+
+interface IORedisBatch {
+  call(command: string, ...args: string[]): unknown;
+  exec(): Promise<[Error | null, unknown][] | null>;
+}
+
+interface IORedisClient extends EmitterLike {
+  call(command: string, ...args: string[]): Promise<unknown>;
+  duplicate(overrides?: object): IORedisClient;
+  connect(): Promise<unknown>;
+  pipeline(): IORedisBatch;
+  multi(): IORedisBatch;
+  disconnect(): void;
+  readonly status: string;
+}
+
+function hasMethods(value: object, names: readonly string[]): boolean {
+  const candidate = value as Record<string, unknown>;
+  return names.every((name) => typeof candidate[name] === 'function');
+}
+
+/**
+ * Which client this is, told apart by shape; `undefined` for anything else.
+ *
+ * @internal
+ */
+export function clientKindOf(client: unknown): ClientKind | undefined {
+  if (typeof client !== 'object' || client === null) return undefined;
+  const candidate = client as Record<string, unknown>;
+  if (
+    hasMethods(client, ['call', 'duplicate', 'pipeline', 'multi', 'on']) &&
+    typeof candidate['status'] === 'string'
+  ) {
+    return 'ioredis';
+  }
+  if (
+    hasMethods(client, ['sendCommand', 'duplicate', 'multi', 'on']) &&
+    typeof candidate['isOpen'] === 'boolean'
+  ) {
+    return 'node-redis';
+  }
+  return undefined;
+}
+
+/**
+ * The link over a client that {@link clientKindOf} recognised.
+ *
+ * @param client - the user's client (never closed by the link) or a duplicate the link owns.
+ * @internal
+ */
+export function linkTo(client: unknown, kind: ClientKind): RedisLink {
+  return kind === 'ioredis'
+    ? new IORedisLink(client as IORedisClient, false)
+    : new NodeRedisLink(client as NodeRedisClient, false);
+}
+
+/** The shared half: tracks commands in flight so that a lost connection rejects them at once. */
+abstract class BaseLink implements RedisLink {
+  abstract readonly kind: ClientKind;
+  private readonly inFlight = new Set<(error: Error) => void>();
+  private readonly lostListeners: ((error: Error) => void)[] = [];
+  private readonly attached: [string, Listener][] = [];
+  private lostError: Error | undefined;
+
+  constructor(
+    protected readonly emitter: EmitterLike,
+    /** This link opened the connection, and closes it. */
+    protected readonly owned: boolean,
+  ) {}
+
+  protected abstract isReady(): boolean;
+  protected abstract describeState(): string;
+  protected abstract sendRaw(command: RedisCommand): Promise<unknown>;
+  protected abstract pipelineRaw(commands: readonly RedisCommand[]): Promise<PipelineReply[]>;
+  protected abstract transactionRaw(commands: readonly RedisCommand[]): Promise<unknown[]>;
+  protected abstract openDuplicate(): Promise<RedisLink>;
+  protected abstract close(): Promise<void>;
+  /** The events that say the connection is gone (the link listens while it is attached). */
+  protected abstract readonly lossEvents: readonly string[];
+
+  send(command: RedisCommand): Promise<unknown> {
+    return this.guard(() => this.sendRaw(command));
+  }
+
+  pipeline(commands: readonly RedisCommand[]): Promise<PipelineReply[]> {
+    return this.guard(() => this.pipelineRaw(commands));
+  }
+
+  transaction(commands: readonly RedisCommand[]): Promise<unknown[]> {
+    return this.guard(() => this.transactionRaw(commands));
+  }
+
+  duplicate(): Promise<RedisLink> {
+    return this.openDuplicate();
+  }
+
+  whenReady(): Promise<void> {
+    this.listen();
+    if (this.lostError) return Promise.reject(this.lostError);
+    if (this.isReady()) return Promise.resolve();
+    if (!this.isConnecting()) {
+      return Promise.reject(
+        new ConnectionLostError(`the client is not connected (${this.describeState()})`),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      const onReady = () => {
+        this.removeListener('ready', onReady);
+        this.inFlight.delete(onLost);
+        resolve();
+      };
+      const onLost = (error: Error) => {
+        this.removeListener('ready', onReady);
+        reject(error);
+      };
+      this.addListener('ready', onReady);
+      this.inFlight.add(onLost);
+    });
+  }
+
+  /** The client is connecting now (the first connection or a reconnection). */
+  protected abstract isConnecting(): boolean;
+
+  onLost(listener: (error: Error) => void): void {
+    this.listen();
+    this.lostListeners.push(listener);
+  }
+
+  async detach(): Promise<void> {
+    for (const [event, listener] of this.attached.splice(0)) this.removeListener(event, listener);
+    if (this.owned) await this.close();
+  }
+
+  /** Starts listening for the loss of the connection, once. */
+  private listen(): void {
+    if (this.attached.length > 0) return;
+    for (const event of this.lossEvents) {
+      const listener: Listener = (cause) => this.lost(event, cause);
+      this.addListener(event, listener);
+      this.attached.push([event, listener]);
+    }
+  }
+
+  protected lost(event: string, cause: unknown): void {
+    if (this.lostError && this.owned) return;
+    const detail = cause instanceof Error ? `: ${cause.message}` : '';
+    const error = new ConnectionLostError(`the connection was lost (${event}${detail})`);
+    // The user's client reconnects by itself: a later command may succeed again.
+    if (this.owned) this.lostError = error;
+    for (const reject of [...this.inFlight]) reject(error);
+    this.inFlight.clear();
+    for (const listener of this.lostListeners) listener(error);
+  }
+
+  private guard<R>(send: () => Promise<R>): Promise<R> {
+    this.listen();
+    if (this.lostError) return Promise.reject(this.lostError);
+    if (!this.isReady()) {
+      return Promise.reject(
+        new ConnectionLostError(`the client is not ready (${this.describeState()})`),
+      );
+    }
+    return new Promise<R>((resolve, reject) => {
+      const onLost = (error: Error) => reject(error);
+      this.inFlight.add(onLost);
+      let sent: Promise<R>;
+      try {
+        sent = send();
+      } catch (error) {
+        this.inFlight.delete(onLost);
+        reject(error);
+        return;
+      }
+      sent.then(
+        (reply) => {
+          this.inFlight.delete(onLost);
+          resolve(reply);
+        },
+        (error: unknown) => {
+          this.inFlight.delete(onLost);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  private addListener(event: string, listener: Listener): void {
+    this.emitter.on(event, listener);
+  }
+
+  private removeListener(event: string, listener: Listener): void {
+    if (typeof this.emitter.off === 'function') this.emitter.off(event, listener);
+    else this.emitter.removeListener?.(event, listener);
+  }
+}
+
+class NodeRedisLink extends BaseLink {
+  readonly kind = 'node-redis';
+  // Our own duplicate has no reconnection, so its socket error is its end; on the user's client
+  // node-redis rejects the commands in flight itself and emits `reconnecting` or `end`.
+  protected readonly lossEvents: readonly string[];
+
+  constructor(
+    private readonly client: NodeRedisClient,
+    owned: boolean,
+  ) {
+    super(client, owned);
+    this.lossEvents = owned ? ['error', 'end'] : ['reconnecting', 'end'];
+  }
+
+  protected isReady(): boolean {
+    return this.client.isReady;
+  }
+
+  protected isConnecting(): boolean {
+    return this.client.isOpen && !this.client.isReady;
+  }
+
+  protected describeState(): string {
+    return `node-redis isOpen: ${this.client.isOpen}, isReady: ${this.client.isReady}`;
+  }
+
+  protected sendRaw(command: RedisCommand): Promise<unknown> {
+    return this.client.sendCommand([...command]);
+  }
+
+  protected pipelineRaw(commands: readonly RedisCommand[]): Promise<PipelineReply[]> {
+    // node-redis writes every command queued in one tick in one write: this is a pipeline.
+    return Promise.all(
+      commands.map((command) =>
+        this.client.sendCommand([...command]).then(
+          (reply) => reply,
+          (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+        ),
+      ),
+    );
+  }
+
+  protected transactionRaw(commands: readonly RedisCommand[]): Promise<unknown[]> {
+    const multi = this.client.multi();
+    for (const command of commands) multi.addCommand([...command]);
+    return multi.exec();
+  }
+
+  protected async openDuplicate(): Promise<RedisLink> {
+    const socket = this.client.options?.socket ?? {};
+    const duplicate = this.client.duplicate({
+      disableOfflineQueue: true,
+      socket: { ...socket, reconnectStrategy: false },
+    });
+    const link = new NodeRedisLink(duplicate, true);
+    // node-redis throws an `error` event that nobody listens to: listen before connecting.
+    link.onLost(() => undefined);
+    try {
+      await duplicate.connect();
+    } catch (error) {
+      await link.detach().catch(() => undefined);
+      throw error;
+    }
+    return link;
+  }
+
+  protected async close(): Promise<void> {
+    try {
+      if (typeof this.client.destroy === 'function') this.client.destroy();
+      else await this.client.disconnect?.();
+    } catch {
+      // Already closed: nothing left to release.
+    }
+  }
+}
+
+/** An ioredis pipeline or MULTI with the commands queued (by name, as `call` takes them). */
+function queued(batch: IORedisBatch, commands: readonly RedisCommand[]): IORedisBatch {
+  for (const [name, ...args] of commands) batch.call(name!, ...args);
+  return batch;
+}
+
+class IORedisLink extends BaseLink {
+  readonly kind = 'ioredis';
+  protected readonly lossEvents: readonly string[];
+
+  constructor(
+    private readonly client: IORedisClient,
+    owned: boolean,
+  ) {
+    super(client, owned);
+    // ioredis emits `error` for every failure and prints it when nobody listens; our duplicate
+    // listens. `close` is the socket's end on either client.
+    this.lossEvents = owned ? ['error', 'close', 'end'] : ['close', 'end'];
+  }
+
+  protected isReady(): boolean {
+    return this.client.status === 'ready';
+  }
+
+  protected isConnecting(): boolean {
+    return ['wait', 'connecting', 'connect', 'reconnecting'].includes(this.client.status);
+  }
+
+  protected describeState(): string {
+    return `ioredis status '${this.client.status}'`;
+  }
+
+  protected sendRaw(command: RedisCommand): Promise<unknown> {
+    const [name, ...args] = command;
+    return this.client.call(name!, ...args);
+  }
+
+  protected async pipelineRaw(commands: readonly RedisCommand[]): Promise<PipelineReply[]> {
+    const replies = await queued(this.client.pipeline(), commands).exec();
+    return (replies ?? []).map(([error, reply]) => error ?? reply);
+  }
+
+  protected async transactionRaw(commands: readonly RedisCommand[]): Promise<unknown[]> {
+    const replies = await queued(this.client.multi(), commands).exec();
+    if (replies === null) throw new Error('the transaction was aborted');
+    const failed = replies.find(([error]) => error !== null);
+    if (failed) throw failed[0];
+    return replies.map(([, reply]) => reply);
+  }
+
+  protected async openDuplicate(): Promise<RedisLink> {
+    const duplicate = this.client.duplicate({
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      autoResendUnfulfilledCommands: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    const link = new IORedisLink(duplicate, true);
+    link.onLost(() => undefined);
+    try {
+      await duplicate.connect();
+    } catch (error) {
+      await link.detach().catch(() => undefined);
+      throw error;
+    }
+    return link;
+  }
+
+  protected async close(): Promise<void> {
+    this.client.disconnect();
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The error a {@link redisStream} source fails with when Redis does not answer as it must: a lost
+ * or killed connection, a Redis restart, an error reply. Its message names Redis, the command, and
+ * the ids of the entries this run could not settle; those entries stay pending in Redis (nothing
+ * is lost), so a new run, or another consumer once `claimIdle` has passed, takes them again.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await lastValueFrom(poolFrom(jobs, handle, { concurrency: 8 }), { defaultValue: undefined });
+ * } catch (error) {
+ *   if (error instanceof RedisStreamError) console.error(error.command, error.unsettled);
+ * }
+ * ```
+ * @see {@link redisStream}
+ */
+export class RedisStreamError extends Error {
+  override readonly name = 'RedisStreamError';
+  /** The Redis command that failed, for example `'XREADGROUP'` or `'XACK'`. */
+  readonly command: string;
+  private readonly detail: string;
+  private readonly ids: string[];
+
+  constructor(command: string, detail: string, unsettled: readonly string[], cause?: unknown) {
+    super(describe(command, detail, unsettled), cause === undefined ? undefined : { cause });
+    this.command = command;
+    this.detail = detail;
+    this.ids = [...unsettled];
+  }
+
+  /** Ids of the entries whose ack, dead letter or release was not written (they stay pending). */
+  get unsettled(): readonly string[] {
+    return this.ids;
+  }
+
+  /**
+   * Adds the entries a run could not settle after this error was raised (the source's `close()`
+   * does, before the pool delivers the error), so that the error names every one of them.
+   *
+   * @internal
+   */
+  addUnsettled(ids: readonly string[]): void {
+    for (const id of ids) if (!this.ids.includes(id)) this.ids.push(id);
+    this.message = describe(this.command, this.detail, this.ids);
+  }
+}
+
+function describe(command: string, detail: string, unsettled: readonly string[]): string {
+  const ids =
+    unsettled.length === 0
+      ? ''
+      : `; entries not settled (they stay pending in Redis): ${listIds(unsettled)}`;
+  return `Redis ${command} failed: ${detail}${ids}`;
+}
+
+/** At most 20 ids in a message; the `unsettled` property has them all. */
+function listIds(ids: readonly string[]): string {
+  const shown = ids.slice(0, 20).join(', ');
+  return ids.length > 20 ? `${shown} and ${ids.length - 20} more` : shown;
+}
+
+/** The message of anything thrown, for an error's detail. @internal */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,78 @@
+import { poolSource, type PoolSourceInput } from '../sources/poolSource.js';
+import type { PoolOptions } from '../types.js';
+import { linkTo } from './connection.js';
+import { checkClient, checkPoolOptions, resolveStreamOptions } from './options.js';
+import { RedisStreamSource } from './streamSource.js';
+import type { RedisStreamOptions, StreamEntry } from './types.js';
+
+/**
+ * A source for `poolFrom` that consumes a Redis Streams consumer group: several processes, on one
+ * machine or many, share the entries of one stream, each entry is acknowledged only when its work
+ * really succeeded, and whatever a halted, stopped or crashed pool took and did not finish goes
+ * back to the group for another consumer.
+ *
+ * Semantics (each run, that is each subscription or `for await`, opens its own reader):
+ * - **Order of taking.** First this consumer's own pending entries (a restarted consumer
+ *   re-delivers what it held), then entries idle in any consumer's pending list for `claimIdle`
+ *   (`XAUTOCLAIM`: a crashed consumer's), then new ones. The group is created (with `MKSTREAM`,
+ *   from the start of the stream) when it does not exist.
+ * - **Backpressure.** A read (`XREADGROUP COUNT n`) asks only for the room the pool has, so this
+ *   consumer never has more than `concurrency + bufferSize` entries it read and has not settled.
+ *   While an entry's work runs, its idle time is refreshed every `claimIdle / 3`, so no other
+ *   consumer claims a live entry. A pool `timeout` at or above `claimIdle` is rejected at the
+ *   `poolFrom` call.
+ * - **Settling**, as the pool's report says: `succeeded`, acked (`XACK`, batched, before the next
+ *   read); `failed` on the `maxDeliveries`-th delivery, written to the dead-letter stream (fields
+ *   `id`, `fields` as JSON, `error`, `consumer`, `deliveries`) and acked in one `MULTI`; an earlier
+ *   failure, released for redelivery; `unstarted` and `unfinished`, released at once, without
+ *   counting as a delivery. A released entry is claimable by any consumer at once.
+ * - **Teardown.** A halt, a stop or an unsubscribe ends a blocking read at once (`CLIENT
+ *   UNBLOCK`); entries that still arrive are released. The pool's end (`onFinalize`, then the
+ *   terminal notification) waits until every ack, dead letter and release of the run is written.
+ * - **Errors.** A lost connection, a Redis restart or `CLIENT KILL` of either connection halts the
+ *   pool with a {@link RedisStreamError} naming Redis and the command; a command never waits for a
+ *   reconnection. Entries whose settling could not be written are named in the error and stay
+ *   pending in Redis: a new run, or another consumer after `claimIdle`, takes them again.
+ * - **Completion.** With `untilEmpty: true` the source completes once nothing is new, nothing is
+ *   claimable and nothing the pool holds can come back; otherwise it runs until the pool stops.
+ * - **Connections.** Blocking reads go over a duplicate of `client`, which each run opens and
+ *   closes; `client` itself is never closed. Delivery is at least once: key the work by `entry.id`.
+ *
+ * @param client - A connected node-redis client (v4 or later) or ioredis client (v5 or later),
+ *   told apart by shape; this package depends on neither.
+ * @param options - `stream`, `group` and `consumer` are required; see {@link RedisStreamOptions}.
+ *   Checked here: a bad value throws a `TypeError` or `RangeError` naming the option and the value
+ *   received.
+ * @returns A source to pass to `poolFrom`, whose items are {@link StreamEntry}s.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from 'redis';
+ * import { lastValueFrom } from 'rxjs';
+ * import { poolFrom } from 'rxjs-pool';
+ * import { redisStream, type StreamEntry } from 'rxjs-pool/redis';
+ *
+ * const client = await createClient({ url: 'redis://127.0.0.1:6379' }).connect();
+ * const jobs = redisStream(client, { stream: 'jobs', group: 'workers', consumer: 'host-1', untilEmpty: true });
+ * await lastValueFrom(
+ *   poolFrom(jobs, async (entry: StreamEntry) => console.log(entry.id, entry.fields), { concurrency: 8 }),
+ *   { defaultValue: undefined },
+ * );
+ * await client.close();
+ * ```
+ * @see {@link StreamEntry}
+ * @see {@link RedisStreamOptions}
+ * @see {@link https://redis.io/docs/latest/develop/data-types/streams/ | Redis Streams}
+ */
+export function redisStream(
+  client: unknown,
+  options: RedisStreamOptions,
+): PoolSourceInput<StreamEntry> {
+  const kind = checkClient(client);
+  const resolved = resolveStreamOptions(options);
+  const open = (target: Parameters<PoolSourceInput<StreamEntry>[typeof poolSource]>[0]) =>
+    new RedisStreamSource(linkTo(client, kind), resolved, target);
+  open.check = (poolOptions: Readonly<PoolOptions<StreamEntry>>) =>
+    checkPoolOptions(poolOptions as Readonly<PoolOptions<unknown>>, resolved);
+  return { [poolSource]: open };
+}

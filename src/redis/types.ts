@@ -1,0 +1,71 @@
+/**
+ * One entry of a Redis stream, as {@link redisStream} hands it to the pool's work.
+ *
+ * @example
+ * ```ts
+ * poolFrom(jobs, async (entry: StreamEntry) => {
+ *   // At-least-once: key the work by entry.id so that a second delivery does no harm.
+ *   await saveOnce(entry.id, entry.fields);
+ * }, { concurrency: 8 });
+ * ```
+ * @see {@link redisStream}
+ */
+export interface StreamEntry {
+  /** The entry's stream id, for example `'1700000000000-0'`. */
+  readonly id: string;
+  /** The entry's fields and values. */
+  readonly fields: Record<string, string>;
+  /** How many times the group has delivered this entry, this delivery included (1 the first time). */
+  readonly deliveries: number;
+}
+
+/**
+ * Options of {@link redisStream}. Every option is checked at the `redisStream(...)` call; a bad
+ * value throws a `TypeError` or `RangeError` naming the option and the value received.
+ *
+ * @example
+ * ```ts
+ * const options: RedisStreamOptions = {
+ *   stream: 'jobs',
+ *   group: 'workers',
+ *   consumer: `worker-${hostname()}`,
+ *   claimIdle: 60_000,
+ *   maxDeliveries: 5,
+ * };
+ * ```
+ * @see {@link redisStream}
+ */
+export interface RedisStreamOptions {
+  /** The stream's key. Required. */
+  stream: string;
+  /**
+   * The consumer group. Required. Created (with `MKSTREAM`, from the start of the stream) when it
+   * does not exist.
+   */
+  group: string;
+  /**
+   * This consumer's name in the group. Required. Keep it stable across restarts: a restarted
+   * consumer first re-delivers its own pending entries.
+   */
+  consumer: string;
+  /**
+   * Milliseconds an entry must sit idle in another consumer's pending list before this consumer
+   * claims it (`XAUTOCLAIM`). Entries this consumer works on are kept fresh, so no live entry is
+   * ever claimed. An integer from 1. Default `60_000`.
+   */
+  claimIdle?: number;
+  /**
+   * A failure on the entry's `maxDeliveries`-th delivery sends it to the dead-letter stream; an
+   * earlier failure releases it for redelivery. An integer from 1, or `Infinity`. Default `5`.
+   */
+  maxDeliveries?: number;
+  /** The dead-letter stream's key. Default `` `${stream}:dead` ``. */
+  deadLetter?: string;
+  /** Milliseconds one blocking read waits for new entries. An integer from 1. Default `5_000`. */
+  block?: number;
+  /**
+   * `true`: the source completes once nothing is new, nothing is claimable and nothing it handed
+   * out can come back (batch jobs). `false` (default): it runs until the pool stops.
+   */
+  untilEmpty?: boolean;
+}
