@@ -6,9 +6,10 @@
 import { eachValueFrom } from 'rxjs-for-await';
 import { of, Subject } from 'rxjs';
 import { pool, poolFrom, type PoolReport } from '../src/index';
+import { eventLoopTurns } from './helpers/eventLoop.js';
 
-/** A slow loop body: lets every queued reaction and I/O callback run first. */
-const slowBody = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+// A slow loop body waits a turn of the event loop: every queued reaction and I/O callback runs
+// before the loop asks for its next result.
 
 function countingSource(count: number): {
   generator: Generator<number>;
@@ -40,7 +41,7 @@ describe('for await over poolFrom', () => {
     })) {
       taken++;
       last = result;
-      await slowBody();
+      await eventLoopTurns(1);
       mostAhead = Math.max(mostAhead, stats.pulled - taken);
       if (taken === 100) break;
     }
@@ -55,7 +56,7 @@ describe('for await over poolFrom', () => {
       concurrency: 1,
     })) {
       got.push(n);
-      await slowBody();
+      await eventLoopTurns(1);
     }
     expect(got).toEqual([2, 4, 6, 8, 10]);
   });
@@ -88,7 +89,7 @@ describe('for await over poolFrom', () => {
         },
       )) {
         got.push(n);
-        await slowBody();
+        await eventLoopTurns(1);
       }
     };
     await expect(loop()).rejects.toThrow('3 failed');
@@ -104,7 +105,7 @@ describe('eachValueFrom (rxjs-for-await) over pool on a push source', () => {
     const loop = (async () => {
       for await (const n of eachValueFrom(results)) {
         got.push(n);
-        await slowBody();
+        await eventLoopTurns(1);
       }
     })();
     for (let i = 0; i < 20; i++) source.next(i);
@@ -120,7 +121,7 @@ describe('eachValueFrom (rxjs-for-await) over pool on a push source', () => {
       poolFrom(generator, (n: number) => of(n), { concurrency: 2 }),
     )) {
       got.push(n);
-      await slowBody();
+      await eventLoopTurns(1);
       if (got.length === 10) break;
     }
     // The source ran to its end while the loop took 10: use for await over poolFrom itself instead.
@@ -141,7 +142,7 @@ describe('eachValueFrom (rxjs-for-await) over pool on a push source', () => {
     })();
     for (let i = 0; i < 5 && !source.closed && report === undefined; i++) {
       source.next(i);
-      await slowBody();
+      await eventLoopTurns(1);
     }
     await loop;
     expect(report?.reason).toBe('unsubscribed');

@@ -18,79 +18,82 @@ import {
   config,
 } from 'rxjs';
 import type { ObservableInput, Subscriber } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { BufferOverflowError, pool } from '../src/index.js';
 import type { PoolReport, WorkContext } from '../src/index.js';
-
-/** A TestScheduler whose assertions are jest's deep equality. */
-function newScheduler(): TestScheduler {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-}
-
-/** Collects every report handed to `onFinalize`. */
-function reportSink<T>(): { list: PoolReport<T>[]; onFinalize: (r: PoolReport<T>) => void } {
-  const list: PoolReport<T>[] = [];
-  return { list, onFinalize: (r) => void list.push(r) };
-}
-
-/** Lets pending promise reactions and immediates run (no timing assumption). */
-async function settle(rounds = 5): Promise<void> {
-  for (let i = 0; i < rounds; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-
-/** `accepted === succeeded + failed + dropped + unstarted.length + unfinished.length`. */
-function ledgerBalance(r: PoolReport<unknown>): number {
-  return r.succeeded + r.failed + r.dropped + r.unstarted.length + r.unfinished.length;
-}
+import { eventLoopTurns } from './helpers/eventLoop.js';
+import { newScheduler } from './helpers/marbles.js';
+import { expectLedgerBalances, reportCollector } from './helpers/reports.js';
 
 describe('pool', () => {
-  describe('1. mergeMap-compatible', () => {
+  describe('runs like mergeMap(work, concurrency)', () => {
     it('queues items beyond concurrency and runs them in arrival order, like mergeMap(work, 1)', () => {
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a--b--c--|');
-        const inners = { a: cold('----x|'), b: cold('--y|'), c: cold('-z|') };
+        const sourceSubs = ' ^---------!';
+        const a = cold('      ----x|');
+        const aSubs = '      -^----!';
+        const b = cold('           --y|');
+        const bSubs = '      ------^--!';
+        const c = cold('              -z|');
+        const cSubs = '      ---------^-!';
+        const expected = '   -----x--y-z|';
+        const inners = { a, b, c };
         const result = source.pipe(
           pool((v: string) => inners[v as keyof typeof inners], { concurrency: 1 }),
         );
-        expectObservable(result).toBe('-----x--y-z|');
-        expectSubscriptions(source.subscriptions).toBe('^---------!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^----!');
-        expectSubscriptions(inners.b.subscriptions).toBe('------^--!');
-        expectSubscriptions(inners.c.subscriptions).toBe('---------^-!');
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
+        expectSubscriptions(c.subscriptions).toBe(cSubs);
       });
     });
 
     it('interleaves the values of concurrent inners, like mergeMap(work, 2)', () => {
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b-c---|');
-        const inners = { a: cold('---x--x|'), b: cold('--y|'), c: cold('--z|') };
+        const sourceSubs = ' ^--------!';
+        const a = cold('      ---x--x|');
+        const aSubs = '      -^------!';
+        const b = cold('        --y|');
+        const bSubs = '      ---^--!';
+        const c = cold('           --z|');
+        const cSubs = '      ------^--!';
+        const expected = '   ----xy-xz|';
+        const inners = { a, b, c };
         const result = source.pipe(
           pool((v: string) => inners[v as keyof typeof inners], { concurrency: 2 }),
         );
-        expectObservable(result).toBe('----xy-xz|');
-        expectSubscriptions(source.subscriptions).toBe('^--------!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^------!');
-        expectSubscriptions(inners.b.subscriptions).toBe('---^--!');
-        expectSubscriptions(inners.c.subscriptions).toBe('------^--!');
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
+        expectSubscriptions(c.subscriptions).toBe(cSubs);
       });
     });
 
     it('subscribes to every inner as it arrives with concurrency Infinity', () => {
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b-|');
-        const inners = { a: cold('---x|'), b: cold('--y|') };
+        const sourceSubs = ' ^----!';
+        const a = cold('      ---x|');
+        const aSubs = '      -^---!';
+        const b = cold('        --y|');
+        const bSubs = '      ---^--!';
+        const expected = '   ----xy|';
+        const inners = { a, b };
         const result = source.pipe(
           pool((v: string) => inners[v as keyof typeof inners], { concurrency: Infinity }),
         );
-        expectObservable(result).toBe('----xy|');
-        expectSubscriptions(source.subscriptions).toBe('^----!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^---!');
-        expectSubscriptions(inners.b.subscriptions).toBe('---^--!');
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
       });
     });
   });
 
-  describe('2. work', () => {
+  describe('work: its context, what it may return, and how it fails its item', () => {
     it('hands work a context whose copy keeps index and attempt, on every attempt', () => {
       const copies: { index: number; attempt: number }[] = [];
       of('a', 'b')
@@ -140,7 +143,15 @@ describe('pool', () => {
       const calls: Array<[string, number, number]> = [];
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a--b--c-|');
-        const inners = { a: cold('-A|'), b: cold('-B|'), c: cold('-C|') };
+        const sourceSubs = ' ^--------!';
+        const a = cold('      -A|');
+        const aSubs = '      -^-!';
+        const b = cold('         -B|');
+        const bSubs = '      ----^-!';
+        const c = cold('            -C|');
+        const cSubs = '      -------^-!';
+        const expected = '   --A--B--C|';
+        const inners = { a, b, c };
         const result = source.pipe(
           pool(
             (v: string, ctx: WorkContext) => {
@@ -150,11 +161,11 @@ describe('pool', () => {
             { concurrency: 1 },
           ),
         );
-        expectObservable(result).toBe('--A--B--C|');
-        expectSubscriptions(source.subscriptions).toBe('^--------!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^-!');
-        expectSubscriptions(inners.b.subscriptions).toBe('----^-!');
-        expectSubscriptions(inners.c.subscriptions).toBe('-------^-!');
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
+        expectSubscriptions(c.subscriptions).toBe(cSubs);
       });
       expect(calls).toEqual([
         ['a', 0, 1],
@@ -174,9 +185,12 @@ describe('pool', () => {
       const signals: Record<string, AbortSignal> = {};
       const errors: unknown[] = [];
       newScheduler().run(({ cold, expectSubscriptions }) => {
-        const source = cold('-ab----|');
-        const a = cold('------x|');
-        const bTrigger = cold('--t');
+        const source = cold(' -ab----|');
+        const sourceSubs = '  ^---!';
+        const a = cold('       ------x|');
+        const aSubs = '       -^--!';
+        const bTrigger = cold(' --t');
+        const bTriggerSubs = '--^-!';
         const inners: Record<string, Observable<string>> = {
           a,
           b: bTrigger.pipe(mergeMap(() => throwError(() => error))),
@@ -192,9 +206,9 @@ describe('pool', () => {
             ),
           )
           .subscribe({ error: (e) => errors.push(e) });
-        expectSubscriptions(source.subscriptions).toBe('^---!');
-        expectSubscriptions(a.subscriptions).toBe('-^--!');
-        expectSubscriptions(bTrigger.subscriptions).toBe('--^-!');
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(bTrigger.subscriptions).toBe(bTriggerSubs);
       });
       return { signals, errors };
     }
@@ -225,7 +239,13 @@ describe('pool', () => {
       const signals: Record<string, AbortSignal> = {};
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-ab----|');
-        const inners = { a: cold('-x|'), b: cold('----#', undefined, error) };
+        const sourceSubs = ' ^-----!';
+        const a = cold('      -x|');
+        const aSubs = '      -^-!';
+        const b = cold('       ----#', undefined, error);
+        const bSubs = '      --^---!';
+        const expected = '   --x---#';
+        const inners = { a, b };
         const result = source.pipe(
           pool(
             (v: string, ctx: WorkContext) => {
@@ -235,10 +255,10 @@ describe('pool', () => {
             { concurrency: 2 },
           ),
         );
-        expectObservable(result).toBe('--x---#', { x: 'x' }, error);
-        expectSubscriptions(source.subscriptions).toBe('^-----!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^-!');
-        expectSubscriptions(inners.b.subscriptions).toBe('--^---!');
+        expectObservable(result).toBe(expected, { x: 'x' }, error);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
       });
       expect(signals.a.aborted).toBe(false);
     });
@@ -304,27 +324,27 @@ describe('pool', () => {
           throw error;
         },
       });
-      const sink = reportSink<number>();
+      const collector = reportCollector<number>();
       const errors: unknown[] = [];
       newScheduler().run(({ cold, expectObservable }) => {
         const first = cold('--x|', { x: 1 });
         const result = of(1, 2).pipe(
           pool((x: number) => (x === 1 ? first : (hostile as ObservableInput<number>)), {
             concurrency: 1,
-            onFinalize: sink.onFinalize,
+            onFinalize: collector.onFinalize,
           }),
           tap({ error: (e: unknown) => errors.push(e) }),
         );
         expectObservable(result).toBe('--x#', { x: 1 }, error);
       });
       expect(errors).toEqual([error]);
-      expect(sink.list[0]).toMatchObject({ reason: 'error', succeeded: 1, failed: 1 });
+      expect(collector.reports[0]).toMatchObject({ reason: 'error', succeeded: 1, failed: 1 });
     });
 
     it('subscribes nothing to what work returns after work itself ended the pool', () => {
       const controller = new AbortController();
       let subscribed = 0;
-      const sink = reportSink<number>();
+      const collector = reportCollector<number>();
       of(1)
         .pipe(
           pool(
@@ -334,12 +354,12 @@ describe('pool', () => {
                 subscribed++;
               });
             },
-            { concurrency: 1, signal: controller.signal, onFinalize: sink.onFinalize },
+            { concurrency: 1, signal: controller.signal, onFinalize: collector.onFinalize },
           ),
         )
         .subscribe({ error: () => undefined });
       expect(subscribed).toBe(0);
-      expect(sink.list[0]).toMatchObject({ reason: 'error', unfinished: [1] });
+      expect(collector.reports[0]).toMatchObject({ reason: 'error', unfinished: [1] });
     });
 
     it('handles the rejection of a promise work returned after work itself ended the pool', async () => {
@@ -359,8 +379,7 @@ describe('pool', () => {
             ),
           )
           .subscribe({ error: () => undefined });
-        await new Promise((resolve) => setImmediate(resolve));
-        await new Promise((resolve) => setImmediate(resolve));
+        await eventLoopTurns(2);
       } finally {
         process.off('unhandledRejection', onUnhandled);
       }
@@ -369,7 +388,7 @@ describe('pool', () => {
 
     it("treats a synchronous throw in work as that item's failure", () => {
       const error = new Error('thrown by work');
-      const sink = reportSink<number>();
+      const collector = reportCollector<number>();
       const values: number[] = [];
       const errors: unknown[] = [];
       const run = () =>
@@ -380,7 +399,7 @@ describe('pool', () => {
                 if (x === 2) throw error;
                 return of(x);
               },
-              { concurrency: 1, onFinalize: sink.onFinalize },
+              { concurrency: 1, onFinalize: collector.onFinalize },
             ),
           )
           .subscribe({ next: (v) => values.push(v), error: (e) => errors.push(e) });
@@ -388,8 +407,8 @@ describe('pool', () => {
       expect(values).toEqual([1]);
       expect(errors).toHaveLength(1);
       expect(errors[0]).toBe(error);
-      expect(sink.list).toHaveLength(1);
-      expect(sink.list[0]).toMatchObject({ reason: 'error', succeeded: 1, failed: 1 });
+      expect(collector.reports).toHaveLength(1);
+      expect(collector.reports[0]).toMatchObject({ reason: 'error', succeeded: 1, failed: 1 });
     });
 
     it.each([
@@ -399,50 +418,56 @@ describe('pool', () => {
       ['a plain object', { not: 'a stream' }],
       ['a boolean', true],
     ])("treats work returning %s (not an ObservableInput) as that item's failure", (_, bad) => {
-      const sink = reportSink<number>();
+      const collector = reportCollector<number>();
       const errors: unknown[] = [];
       const run = () =>
         of(1)
           .pipe(
             pool((() => bad) as unknown as (x: number) => ObservableInput<number>, {
               concurrency: 1,
-              onFinalize: sink.onFinalize,
+              onFinalize: collector.onFinalize,
             }),
           )
           .subscribe({ error: (e) => errors.push(e) });
       expect(run).not.toThrow();
       expect(errors).toHaveLength(1);
-      expect(sink.list).toHaveLength(1);
-      expect(sink.list[0]).toMatchObject({ reason: 'error', accepted: 1, failed: 1 });
-      expect(sink.list[0].error).toBe(errors[0]);
+      expect(collector.reports).toHaveLength(1);
+      expect(collector.reports[0]).toMatchObject({ reason: 'error', accepted: 1, failed: 1 });
+      expect(collector.reports[0].error).toBe(errors[0]);
     });
   });
 
-  describe('3. bounded buffer', () => {
+  describe('a bounded buffer: what overflow does with an item that finds it full', () => {
     /** concurrency 1, bufferSize 1: a runs, b waits, c arrives at frame 5 to a full buffer. */
     function overflowWithError(): { report: PoolReport<string>; calls: string[] } {
-      const sink = reportSink<string>();
+      const collector = reportCollector<string>();
       const calls: string[] = [];
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b-c-|');
-        const inners = { a: cold('--------x|'), b: cold('-y|'), c: cold('-z|') };
+        const sourceSubs = ' ^----!';
+        const a = cold('      --------x|');
+        const aSubs = '      -^---!';
+        const b = cold('     -y|'); // never subscribed
+        const c = cold('     -z|'); // never subscribed
+        const expected = '   -----#';
+        const inners = { a, b, c };
         const result = source.pipe(
           pool(
             (v: string) => {
               calls.push(v);
               return inners[v as keyof typeof inners];
             },
-            { concurrency: 1, bufferSize: 1, onFinalize: sink.onFinalize },
+            { concurrency: 1, bufferSize: 1, onFinalize: collector.onFinalize },
           ),
         );
-        expectObservable(result).toBe('-----#', undefined, expect.any(BufferOverflowError));
-        expectSubscriptions(source.subscriptions).toBe('^----!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^---!');
-        expectSubscriptions(inners.b.subscriptions).toBe([]);
-        expectSubscriptions(inners.c.subscriptions).toBe([]);
+        expectObservable(result).toBe(expected, undefined, expect.any(BufferOverflowError));
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe([]);
+        expectSubscriptions(c.subscriptions).toBe([]);
       });
-      expect(sink.list).toHaveLength(1);
-      return { report: sink.list[0], calls };
+      expect(collector.reports).toHaveLength(1);
+      return { report: collector.reports[0], calls };
     }
 
     it("halts with a BufferOverflowError whose item is the arriving item under overflow 'error'", () => {
@@ -465,49 +490,61 @@ describe('pool', () => {
     });
 
     it("halts when an item arrives while every worker is busy with bufferSize 0 and overflow 'error'", () => {
-      const sink = reportSink<string>();
+      const collector = reportCollector<string>();
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b---|');
-        const inners = { a: cold('-----x|'), b: cold('-y|') };
+        const sourceSubs = ' ^--!';
+        const a = cold('      -----x|');
+        const aSubs = '      -^-!';
+        const b = cold('     -y|'); // never subscribed
+        const expected = '   ---#';
+        const inners = { a, b };
         const result = source.pipe(
           pool((v: string) => inners[v as keyof typeof inners], {
             concurrency: 1,
             bufferSize: 0,
-            onFinalize: sink.onFinalize,
+            onFinalize: collector.onFinalize,
           }),
         );
-        expectObservable(result).toBe('---#', undefined, expect.any(BufferOverflowError));
-        expectSubscriptions(source.subscriptions).toBe('^--!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^-!');
-        expectSubscriptions(inners.b.subscriptions).toBe([]);
+        expectObservable(result).toBe(expected, undefined, expect.any(BufferOverflowError));
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe([]);
       });
-      expect((sink.list[0].error as BufferOverflowError<string>).item).toBe('b');
-      expect(sink.list[0]).toMatchObject({ accepted: 1, unstarted: [], unfinished: ['a'] });
+      expect((collector.reports[0].error as BufferOverflowError<string>).item).toBe('b');
+      expect(collector.reports[0]).toMatchObject({ accepted: 1, unstarted: [], unfinished: ['a'] });
     });
 
     it("drops the arriving item under 'drop-newest', calls onDrop and counts it", () => {
-      const sink = reportSink<string>();
+      const collector = reportCollector<string>();
       const dropped: string[] = [];
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b-c-----|');
-        const inners = { a: cold('-----x|'), b: cold('-y|'), c: cold('-z|') };
+        const sourceSubs = ' ^----------!';
+        const a = cold('      -----x|');
+        const aSubs = '      -^-----!';
+        const b = cold('            -y|');
+        const bSubs = '      -------^-!';
+        const c = cold('     -z|'); // never subscribed
+        const expected = '   ------x-y--|';
+        const inners = { a, b, c };
         const result = source.pipe(
           pool((v: string) => inners[v as keyof typeof inners], {
             concurrency: 1,
             bufferSize: 1,
             overflow: 'drop-newest',
             onDrop: (item) => dropped.push(item),
-            onFinalize: sink.onFinalize,
+            onFinalize: collector.onFinalize,
           }),
         );
-        expectObservable(result).toBe('------x-y--|');
-        expectSubscriptions(source.subscriptions).toBe('^----------!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^-----!');
-        expectSubscriptions(inners.b.subscriptions).toBe('-------^-!');
-        expectSubscriptions(inners.c.subscriptions).toBe([]);
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
+        expectSubscriptions(c.subscriptions).toBe([]);
       });
       expect(dropped).toEqual(['c']);
-      expect(sink.list[0]).toMatchObject({
+      expect(collector.reports[0]).toMatchObject({
         reason: 'complete',
         accepted: 3,
         succeeded: 2,
@@ -521,7 +558,16 @@ describe('pool', () => {
       const indexes: Record<string, number> = {};
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b-c---------d--|');
-        const inners = { a: cold('-----x|'), b: cold('-y|'), c: cold('-z|'), d: cold('-w|') };
+        const sourceSubs = ' ^-----------------!';
+        const a = cold('      -----x|');
+        const aSubs = '      -^-----!';
+        const b = cold('            -y|');
+        const bSubs = '      -------^-!';
+        const d = cold('                    -w|');
+        const dSubs = '      ---------------^-!';
+        const c = cold('     -z|'); // never subscribed
+        const expected = '   ------x-y-------w-|';
+        const inners = { a, b, c, d };
         const result = source.pipe(
           pool(
             (v: string, ctx: WorkContext) => {
@@ -531,39 +577,46 @@ describe('pool', () => {
             { concurrency: 1, bufferSize: 1, overflow: 'drop-newest' },
           ),
         );
-        expectObservable(result).toBe('------x-y-------w-|');
-        expectSubscriptions(source.subscriptions).toBe('^-----------------!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^-----!');
-        expectSubscriptions(inners.b.subscriptions).toBe('-------^-!');
-        expectSubscriptions(inners.c.subscriptions).toBe([]);
-        expectSubscriptions(inners.d.subscriptions).toBe('---------------^-!');
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
+        expectSubscriptions(c.subscriptions).toBe([]);
+        expectSubscriptions(d.subscriptions).toBe(dSubs);
       });
       expect(indexes).toEqual({ a: 0, b: 1, d: 3 });
     });
 
     it("drops the oldest waiting item under 'drop-oldest', calls onDrop and counts it", () => {
-      const sink = reportSink<string>();
+      const collector = reportCollector<string>();
       const dropped: string[] = [];
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b-c-----|');
-        const inners = { a: cold('-----x|'), b: cold('-y|'), c: cold('-z|') };
+        const sourceSubs = ' ^----------!';
+        const a = cold('      -----x|');
+        const aSubs = '      -^-----!';
+        const c = cold('            -z|');
+        const cSubs = '      -------^-!';
+        const b = cold('     -y|'); // never subscribed
+        const expected = '   ------x-z--|';
+        const inners = { a, b, c };
         const result = source.pipe(
           pool((v: string) => inners[v as keyof typeof inners], {
             concurrency: 1,
             bufferSize: 1,
             overflow: 'drop-oldest',
             onDrop: (item) => dropped.push(item),
-            onFinalize: sink.onFinalize,
+            onFinalize: collector.onFinalize,
           }),
         );
-        expectObservable(result).toBe('------x-z--|');
-        expectSubscriptions(source.subscriptions).toBe('^----------!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^-----!');
-        expectSubscriptions(inners.b.subscriptions).toBe([]);
-        expectSubscriptions(inners.c.subscriptions).toBe('-------^-!');
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe([]);
+        expectSubscriptions(c.subscriptions).toBe(cSubs);
       });
       expect(dropped).toEqual(['b']);
-      expect(sink.list[0]).toMatchObject({
+      expect(collector.reports[0]).toMatchObject({
         reason: 'complete',
         accepted: 3,
         succeeded: 2,
@@ -574,34 +627,44 @@ describe('pool', () => {
     });
 
     it("drops the arriving item under 'drop-oldest' with bufferSize 0", () => {
-      const sink = reportSink<string>();
+      const collector = reportCollector<string>();
       const dropped: string[] = [];
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b-----|');
-        const inners = { a: cold('----x|'), b: cold('-y|') };
+        const sourceSubs = ' ^--------!';
+        const a = cold('      ----x|');
+        const aSubs = '      -^----!';
+        const b = cold('     -y|'); // never subscribed
+        const expected = '   -----x---|';
+        const inners = { a, b };
         const result = source.pipe(
           pool((v: string) => inners[v as keyof typeof inners], {
             concurrency: 1,
             bufferSize: 0,
             overflow: 'drop-oldest',
             onDrop: (item) => dropped.push(item),
-            onFinalize: sink.onFinalize,
+            onFinalize: collector.onFinalize,
           }),
         );
-        expectObservable(result).toBe('-----x---|');
-        expectSubscriptions(source.subscriptions).toBe('^--------!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^----!');
-        expectSubscriptions(inners.b.subscriptions).toBe([]);
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe([]);
       });
       expect(dropped).toEqual(['b']);
-      expect(sink.list[0]).toMatchObject({ accepted: 2, succeeded: 1, dropped: 1 });
+      expect(collector.reports[0]).toMatchObject({ accepted: 2, succeeded: 1, dropped: 1 });
     });
     it('halts with the error onDrop throws', () => {
       const error = new Error('onDrop failed');
-      const sink = reportSink<string>();
+      const collector = reportCollector<string>();
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b---|');
-        const inners = { a: cold('-----x|'), b: cold('-y|') };
+        const sourceSubs = ' ^--!';
+        const a = cold('      -----x|');
+        const aSubs = '      -^-!';
+        const b = cold('     -y|'); // never subscribed
+        const expected = '   ---#';
+        const inners = { a, b };
         const result = source.pipe(
           pool((v: string) => inners[v as keyof typeof inners], {
             concurrency: 1,
@@ -610,50 +673,57 @@ describe('pool', () => {
             onDrop: () => {
               throw error;
             },
-            onFinalize: sink.onFinalize,
+            onFinalize: collector.onFinalize,
           }),
         );
-        expectObservable(result).toBe('---#', undefined, error);
-        expectSubscriptions(source.subscriptions).toBe('^--!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^-!');
-        expectSubscriptions(inners.b.subscriptions).toBe([]);
+        expectObservable(result).toBe(expected, undefined, error);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe([]);
       });
-      expect(sink.list[0]).toMatchObject({ reason: 'error', dropped: 1, unfinished: ['a'] });
-      expect(sink.list[0].error).toBe(error);
+      expect(collector.reports[0]).toMatchObject({
+        reason: 'error',
+        dropped: 1,
+        unfinished: ['a'],
+      });
+      expect(collector.reports[0].error).toBe(error);
     });
   });
 
-  describe('5. fail fast, tear down first, then notify', () => {
+  describe('fails fast: at the first failure it tears down first, then notifies', () => {
     it('unsubscribes the source and every in-flight inner in the frame of the first failure', () => {
       const error = new Error('b failed');
-      const sink = reportSink<string>();
+      const collector = reportCollector<string>();
       const calls: string[] = [];
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b-c-d-|');
-        const inners = {
-          a: cold('--------x|'),
-          b: cold('---#', undefined, error),
-          c: cold('-z|'),
-          d: cold('-w|'),
-        };
+        const sourceSubs = ' ^-----!';
+        const a = cold('      --------x|');
+        const aSubs = '      -^----!';
+        const b = cold('        ---#', undefined, error);
+        const bSubs = '      ---^--!';
+        const c = cold('     -z|'); // never subscribed
+        const d = cold('     -w|'); // never subscribed
+        const expected = '   ------#';
+        const inners = { a, b, c, d };
         const result = source.pipe(
           pool(
             (v: string) => {
               calls.push(v);
               return inners[v as keyof typeof inners];
             },
-            { concurrency: 2, onFinalize: sink.onFinalize },
+            { concurrency: 2, onFinalize: collector.onFinalize },
           ),
         );
-        expectObservable(result).toBe('------#', undefined, error);
-        expectSubscriptions(source.subscriptions).toBe('^-----!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^----!');
-        expectSubscriptions(inners.b.subscriptions).toBe('---^--!');
-        expectSubscriptions(inners.c.subscriptions).toBe([]);
-        expectSubscriptions(inners.d.subscriptions).toBe([]);
+        expectObservable(result).toBe(expected, undefined, error);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
+        expectSubscriptions(c.subscriptions).toBe([]);
+        expectSubscriptions(d.subscriptions).toBe([]);
       });
       expect(calls).toEqual(['a', 'b']);
-      expect(sink.list[0]).toMatchObject({
+      expect(collector.reports[0]).toMatchObject({
         reason: 'error',
         accepted: 3,
         succeeded: 0,
@@ -662,7 +732,7 @@ describe('pool', () => {
         unstarted: ['c'],
         unfinished: ['a'],
       });
-      expect(sink.list[0].error).toBe(error);
+      expect(collector.reports[0].error).toBe(error);
     });
 
     /**
@@ -790,16 +860,16 @@ describe('pool', () => {
           error: () => events.push('error'),
           complete: () => events.push('complete'),
         });
-      await settle();
+      await eventLoopTurns(5);
       expect(events).toEqual(['error']);
       resolveLate('late a');
-      await settle();
+      await eventLoopTurns(5);
       expect(events).toEqual(['error']);
     });
 
     it('starts no work after the halt, not even for items already waiting', () => {
       const calls: string[] = [];
-      const sink = reportSink<string>();
+      const collector = reportCollector<string>();
       const gate = new Subject<string>();
       from(['a', 'b', 'c'])
         .pipe(
@@ -808,13 +878,13 @@ describe('pool', () => {
               calls.push(v);
               return gate;
             },
-            { concurrency: 1, onFinalize: sink.onFinalize },
+            { concurrency: 1, onFinalize: collector.onFinalize },
           ),
         )
         .subscribe({ error: () => undefined });
       gate.error(new Error('a failed'));
       expect(calls).toEqual(['a']);
-      expect(sink.list[0]).toMatchObject({ unstarted: ['b', 'c'], failed: 1 });
+      expect(collector.reports[0]).toMatchObject({ unstarted: ['b', 'c'], failed: 1 });
     });
 
     // Jest 30 fails the running test on any unhandled rejection that surfaces while it runs (its
@@ -837,66 +907,78 @@ describe('pool', () => {
           ),
         )
         .subscribe({ error: (e) => errors.push(e) });
-      await settle();
+      await eventLoopTurns(5);
       expect(errors).toHaveLength(1);
       rejectLate(new Error('item 0 rejected after the halt'));
-      await settle();
+      await eventLoopTurns(5);
       expect(lateSettled).toBe(true);
     });
 
     it('halts on a source error: in-flight inners unsubscribed in the same frame, original error', () => {
       const error = new Error('source failed');
-      const sink = reportSink<string>();
+      const collector = reportCollector<string>();
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b-#', undefined, error);
-        const inners = { a: cold('--------x|'), b: cold('-y|') };
+        const sourceSubs = ' ^----!';
+        const a = cold('      --------x|');
+        const aSubs = '      -^---!';
+        const b = cold('     -y|'); // never subscribed
+        const expected = '   -----#';
+        const inners = { a, b };
         const result = source.pipe(
           pool((v: string) => inners[v as keyof typeof inners], {
             concurrency: 1,
-            onFinalize: sink.onFinalize,
+            onFinalize: collector.onFinalize,
           }),
         );
-        expectObservable(result).toBe('-----#', undefined, error);
-        expectSubscriptions(source.subscriptions).toBe('^----!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^---!');
-        expectSubscriptions(inners.b.subscriptions).toBe([]);
+        expectObservable(result).toBe(expected, undefined, error);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe([]);
       });
-      expect(sink.list[0]).toMatchObject({
+      expect(collector.reports[0]).toMatchObject({
         reason: 'error',
         accepted: 2,
         unstarted: ['b'],
         unfinished: ['a'],
       });
-      expect(sink.list[0].error).toBe(error);
+      expect(collector.reports[0].error).toBe(error);
     });
   });
 
-  describe('6. downstream unsubscribe', () => {
+  describe('when downstream unsubscribes', () => {
     /** take(1) after a's first value at frame 3, while a and b are in flight. */
     function takeOne(): { report: PoolReport<string>; signals: Record<string, AbortSignal> } {
-      const sink = reportSink<string>();
+      const collector = reportCollector<string>();
       const signals: Record<string, AbortSignal> = {};
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-ab-c-|');
-        const inners = { a: cold('--x----|'), b: cold('-------|'), c: cold('-z|') };
+        const sourceSubs = ' ^--!';
+        const a = cold('      --x----|');
+        const aSubs = '      -^-!';
+        const b = cold('       -------|');
+        const bSubs = '      --^!';
+        const c = cold('     -z|'); // never subscribed
+        const expected = '   ---(x|)';
+        const inners = { a, b, c };
         const result = source.pipe(
           pool(
             (v: string, ctx: WorkContext) => {
               signals[v] = ctx.signal;
               return inners[v as keyof typeof inners];
             },
-            { concurrency: 2, onFinalize: sink.onFinalize },
+            { concurrency: 2, onFinalize: collector.onFinalize },
           ),
           take(1),
         );
-        expectObservable(result).toBe('---(x|)');
-        expectSubscriptions(source.subscriptions).toBe('^--!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^-!');
-        expectSubscriptions(inners.b.subscriptions).toBe('--^!');
-        expectSubscriptions(inners.c.subscriptions).toBe([]);
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
+        expectSubscriptions(c.subscriptions).toBe([]);
       });
-      expect(sink.list).toHaveLength(1);
-      return { report: sink.list[0], signals };
+      expect(collector.reports).toHaveLength(1);
+      return { report: collector.reports[0], signals };
     }
 
     it("reports reason 'unsubscribed' when downstream unsubscribes (take)", () => {
@@ -923,7 +1005,7 @@ describe('pool', () => {
     }> {
       let signal!: AbortSignal;
       let resolved = false;
-      const sink = reportSink<number>();
+      const collector = reportCollector<number>();
       const values: number[] = [];
       of(7)
         .pipe(
@@ -934,14 +1016,14 @@ describe('pool', () => {
               void promise.then(() => (resolved = true));
               return promise;
             },
-            { concurrency: 1, onFinalize: sink.onFinalize },
+            { concurrency: 1, onFinalize: collector.onFinalize },
           ),
           take(1),
         )
         .subscribe((v) => values.push(v));
-      await settle();
+      await eventLoopTurns(5);
       expect(values).toEqual([7]);
-      return { signal, report: sink.list[0], resolved };
+      return { signal, report: collector.reports[0], resolved };
     }
 
     it('never aborts the signal of a promise item whose value take(1) took', async () => {
@@ -959,7 +1041,7 @@ describe('pool', () => {
     function syncTakeThree(): { emitted: number; workCalls: number; report: PoolReport<number> } {
       let emitted = 0;
       let workCalls = 0;
-      const sink = reportSink<number>();
+      const collector = reportCollector<number>();
       range(0, 100)
         .pipe(
           tap(() => void emitted++),
@@ -968,13 +1050,13 @@ describe('pool', () => {
               workCalls++;
               return of(x);
             },
-            { concurrency: 1, onFinalize: sink.onFinalize },
+            { concurrency: 1, onFinalize: collector.onFinalize },
           ),
           take(3),
         )
         .subscribe();
-      expect(sink.list).toHaveLength(1);
-      return { emitted, workCalls, report: sink.list[0] };
+      expect(collector.reports).toHaveLength(1);
+      return { emitted, workCalls, report: collector.reports[0] };
     }
 
     it('starts no more work once a synchronous take(3) has unsubscribed during subscribe', () => {
@@ -1022,24 +1104,30 @@ describe('pool', () => {
     });
   });
 
-  describe('7. completion', () => {
+  describe('completes when the source has completed and the last accepted item has finished', () => {
     it('completes when the source has completed and the last accepted item finishes', () => {
-      const sink = reportSink<string>();
+      const collector = reportCollector<string>();
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b|');
-        const inners = { a: cold('-----x|'), b: cold('-y|') };
+        const sourceSubs = ' ^---!';
+        const a = cold('      -----x|');
+        const aSubs = '      -^-----!';
+        const b = cold('        -y|');
+        const bSubs = '      ---^-!';
+        const expected = '   ----y-x|';
+        const inners = { a, b };
         const result = source.pipe(
           pool((v: string) => inners[v as keyof typeof inners], {
             concurrency: 2,
-            onFinalize: sink.onFinalize,
+            onFinalize: collector.onFinalize,
           }),
         );
-        expectObservable(result).toBe('----y-x|');
-        expectSubscriptions(source.subscriptions).toBe('^---!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^-----!');
-        expectSubscriptions(inners.b.subscriptions).toBe('---^-!');
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
       });
-      expect(sink.list).toEqual([
+      expect(collector.reports).toEqual([
         {
           reason: 'complete',
           accepted: 2,
@@ -1085,64 +1173,68 @@ describe('pool', () => {
     });
 
     it('completes at once with an empty report when the source is empty', () => {
-      const sink = reportSink<string>();
+      const collector = reportCollector<string>();
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold<string>('--|');
         const result = source.pipe(
-          pool((v: string) => of(v), { concurrency: 2, onFinalize: sink.onFinalize }),
+          pool((v: string) => of(v), { concurrency: 2, onFinalize: collector.onFinalize }),
         );
         expectObservable(result).toBe('--|');
         expectSubscriptions(source.subscriptions).toBe('^-!');
       });
-      expect(sink.list[0]).toMatchObject({ reason: 'complete', accepted: 0, succeeded: 0 });
+      expect(collector.reports[0]).toMatchObject({ reason: 'complete', accepted: 0, succeeded: 0 });
     });
   });
 
-  describe('8. the ledger', () => {
+  describe('the report: one per subscription, and its ledger balances', () => {
     it('calls onFinalize exactly once per subscription, with the counters of that subscription', () => {
-      const sink = reportSink<number>();
+      const collector = reportCollector<number>();
       const piped = of(1, 2, 3).pipe(
-        pool((x: number) => of(x), { concurrency: 2, onFinalize: sink.onFinalize }),
+        pool((x: number) => of(x), { concurrency: 2, onFinalize: collector.onFinalize }),
       );
       piped.subscribe();
       piped.subscribe();
-      expect(sink.list).toHaveLength(2);
-      for (const report of sink.list) {
+      expect(collector.reports).toHaveLength(2);
+      for (const report of collector.reports) {
         expect(report).toMatchObject({ reason: 'complete', accepted: 3, succeeded: 3 });
       }
     });
 
     it('balances after a halt with drops, waiting items and items in flight', () => {
       const error = new Error('d failed');
-      const sink = reportSink<string>();
+      const collector = reportCollector<string>();
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         // concurrency 2, bufferSize 1 (drop-newest): a and b run, c waits, d's and e's arrivals
         // find the buffer full and are dropped; a completes at 6, c starts; b fails at 9.
         const source = cold('-abcde-----|');
-        const inners = {
-          a: cold('----x|'),
-          b: cold('-------#', undefined, error),
-          c: cold('------z|'),
-          d: cold('-|'),
-          e: cold('-|'),
-        };
+        const sourceSubs = ' ^--------!';
+        const a = cold('      ----x|');
+        const aSubs = '      -^----!';
+        const b = cold('       -------#', undefined, error);
+        const bSubs = '      --^------!';
+        const c = cold('           ------z|');
+        const cSubs = '      ------^--!';
+        const d = cold('     -|'); // never subscribed
+        const e = cold('     -|'); // never subscribed
+        const expected = '   -----x---#';
+        const inners = { a, b, c, d, e };
         const result = source.pipe(
           pool((v: string) => inners[v as keyof typeof inners], {
             concurrency: 2,
             bufferSize: 1,
             overflow: 'drop-newest',
-            onFinalize: sink.onFinalize,
+            onFinalize: collector.onFinalize,
           }),
         );
-        expectObservable(result).toBe('-----x---#', undefined, error);
-        expectSubscriptions(source.subscriptions).toBe('^--------!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^----!');
-        expectSubscriptions(inners.b.subscriptions).toBe('--^------!');
-        expectSubscriptions(inners.c.subscriptions).toBe('------^--!');
-        expectSubscriptions(inners.d.subscriptions).toBe([]);
-        expectSubscriptions(inners.e.subscriptions).toBe([]);
+        expectObservable(result).toBe(expected, undefined, error);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
+        expectSubscriptions(c.subscriptions).toBe(cSubs);
+        expectSubscriptions(d.subscriptions).toBe([]);
+        expectSubscriptions(e.subscriptions).toBe([]);
       });
-      const report = sink.list[0];
+      const report = collector.reports[0];
       expect(report).toMatchObject({
         reason: 'error',
         accepted: 5,
@@ -1152,46 +1244,29 @@ describe('pool', () => {
         unstarted: [],
         unfinished: ['c'],
       });
-      expect(ledgerBalance(report)).toBe(report.accepted);
+      expectLedgerBalances(report);
     });
   });
 
-  describe('10. linear at any size', () => {
+  describe('at any size: every item accounted for, the stack never overflows', () => {
     // That the time is linear is measured by the bench (W1-push: 1,000,000 items against 100,000,
     // npm run bench), never by a test; the queue's O(1) push and shift are spec/internal's. Here:
     // the size itself is handled, every item accounted for.
     it('completes 1,000,000 promise items from(array) through an unbounded buffer', async () => {
       const items = Array.from({ length: 1_000_000 }, (_, i) => i);
-      const sink = reportSink<number>();
+      const collector = reportCollector<number>();
       const n = await lastValueFrom(
         from(items).pipe(
-          pool((x: number) => Promise.resolve(x), { concurrency: 8, onFinalize: sink.onFinalize }),
+          pool((x: number) => Promise.resolve(x), {
+            concurrency: 8,
+            onFinalize: collector.onFinalize,
+          }),
           count(),
         ),
       );
       expect(n).toBe(1_000_000);
-      expect(sink.list[0]).toMatchObject({ reason: 'complete', succeeded: 1_000_000 });
+      expect(collector.reports[0]).toMatchObject({ reason: 'complete', succeeded: 1_000_000 });
     }, 60_000);
-  });
-
-  describe('11. marble-test friendly', () => {
-    it('gives exact frames for a pipeline with pool under TestScheduler.run', () => {
-      newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-        const source = cold('-a-b-c|', { a: 1, b: 2, c: 3 });
-        const inners = [cold('---x|', { x: 10 }), cold('-x|', { x: 20 }), cold('---x|', { x: 30 })];
-        const result = source.pipe(
-          delay(2),
-          pool((x: number) => inners[x - 1], { concurrency: 2 }),
-          map((x) => x + 1),
-        );
-        // a arrives at 3, b at 5, c at 7 (delay 2); a's 11 then b's 21 at 6; c starts at 7.
-        expectObservable(result).toBe('------(ab)c|', { a: 11, b: 21, c: 31 });
-        expectSubscriptions(source.subscriptions).toBe('^-----!');
-        expectSubscriptions(inners[0].subscriptions).toBe('---^---!');
-        expectSubscriptions(inners[1].subscriptions).toBe('-----^-!');
-        expectSubscriptions(inners[2].subscriptions).toBe('-------^---!');
-      });
-    });
 
     it('drains 1,000,000 waiting synchronous of(x) inners at concurrency 1 without overflowing the stack', () => {
       const gate = new Subject<number>();
@@ -1221,5 +1296,33 @@ describe('pool', () => {
       expect(received).toBe(1_000_000);
       expect(completed).toBe(true);
     }, 60_000);
+  });
+
+  describe('marble-testable: deterministic under TestScheduler.run', () => {
+    it('gives exact frames for a pipeline with pool under TestScheduler.run', () => {
+      newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        // delay(2): 1 reaches the pool at 3, 2 at 5, 3 at 7; 11 then 21 at 6; 3 starts at 7.
+        const source = cold('-a-b-c|', { a: 1, b: 2, c: 3 });
+        const sourceSubs = ' ^-----!';
+        const one = cold('      ---x|', { x: 10 });
+        const oneSubs = '    ---^---!';
+        const two = cold('        -x|', { x: 20 });
+        const twoSubs = '    -----^-!';
+        const three = cold('        ---x|', { x: 30 });
+        const threeSubs = '  -------^---!';
+        const expected = '   ------(ab)c|';
+        const inners = [one, two, three];
+        const result = source.pipe(
+          delay(2),
+          pool((x: number) => inners[x - 1], { concurrency: 2 }),
+          map((x) => x + 1),
+        );
+        expectObservable(result).toBe(expected, { a: 11, b: 21, c: 31 });
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(one.subscriptions).toBe(oneSubs);
+        expectSubscriptions(two.subscriptions).toBe(twoSubs);
+        expectSubscriptions(three.subscriptions).toBe(threeSubs);
+      });
+    });
   });
 });

@@ -1,25 +1,10 @@
 import { Readable } from 'node:stream';
 import { NEVER, Observable, Subject, lastValueFrom, observable, of, take, toArray } from 'rxjs';
 import type { ObservableInput } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { BufferOverflowError, poolFrom } from '../src/index.js';
-import type { PoolReport } from '../src/index.js';
-
-/** A TestScheduler whose assertions are jest's deep equality. */
-function newScheduler(): TestScheduler {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-}
-
-/** Collects every report handed to `onFinalize`. */
-function reportSink<T>(): { list: PoolReport<T>[]; onFinalize: (r: PoolReport<T>) => void } {
-  const list: PoolReport<T>[] = [];
-  return { list, onFinalize: (r) => void list.push(r) };
-}
-
-/** Lets pending promise reactions and immediates run (no timing assumption). */
-async function settle(rounds = 5): Promise<void> {
-  for (let i = 0; i < rounds; i++) await new Promise((resolve) => setImmediate(resolve));
-}
+import { eventLoopTurns } from './helpers/eventLoop.js';
+import { newScheduler } from './helpers/marbles.js';
+import { reportCollector } from './helpers/reports.js';
 
 /** A generator of 0..n-1 that counts what it yields and whether its `finally` ran. */
 function countingGenerator(n: number, onPull: (item: number) => void = () => undefined) {
@@ -97,21 +82,25 @@ describe('poolFrom', () => {
 
     it('pulls an array one item per freed slot, in the same frame as the slot frees', () => {
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-        const inners = {
-          a: cold('--x|'),
-          b: cold('----y|'),
-          c: cold('--z|'),
-          d: cold('-w|'),
-        };
+        const a = cold('  --x|');
+        const aSubs = '   ^--!';
+        const b = cold('  ----y|');
+        const bSubs = '   ^----!';
+        const c = cold('     --z|');
+        const cSubs = '   ---^--!';
+        const d = cold('       -w|');
+        const dSubs = '   -----^-!';
+        const expected = '--x-yzw|';
+        const inners = { a, b, c, d };
         type Key = keyof typeof inners;
         const result = poolFrom(['a', 'b', 'c', 'd'] as Key[], (k) => inners[k], {
           concurrency: 2,
         });
-        expectObservable(result).toBe('--x-yzw|');
-        expectSubscriptions(inners.a.subscriptions).toBe('^--!');
-        expectSubscriptions(inners.b.subscriptions).toBe('^----!');
-        expectSubscriptions(inners.c.subscriptions).toBe('---^--!');
-        expectSubscriptions(inners.d.subscriptions).toBe('-----^-!');
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
+        expectSubscriptions(c.subscriptions).toBe(cSubs);
+        expectSubscriptions(d.subscriptions).toBe(dSubs);
       });
     });
 
@@ -122,17 +111,17 @@ describe('poolFrom', () => {
           [Symbol.iterator]: () => ({ next: () => answer as unknown as IteratorResult<number> }),
         };
         const errors: unknown[] = [];
-        const sink = reportSink<number>();
+        const collector = reportCollector<number>();
         poolFrom(iterable, (n: number) => of(n), {
           concurrency: 1,
-          onFinalize: sink.onFinalize,
+          onFinalize: collector.onFinalize,
         }).subscribe({ error: (e: unknown) => errors.push(e) });
         expect(errors).toHaveLength(1);
         expect(errors[0]).toBeInstanceOf(TypeError);
         expect((errors[0] as Error).message).toBe(
           `Iterator result ${String(answer)} is not an object`,
         );
-        expect(sink.list[0]).toMatchObject({ reason: 'error', accepted: 0 });
+        expect(collector.reports[0]).toMatchObject({ reason: 'error', accepted: 0 });
       },
     );
 
@@ -146,16 +135,16 @@ describe('poolFrom', () => {
 
     it('pulls an array lazily: a halt at the first failure leaves the rest unaccepted', () => {
       const { inners, work } = manualWork();
-      const sink = reportSink<number>();
+      const collector = reportCollector<number>();
       const error = new Error('item 0 failed');
       const errors: unknown[] = [];
       poolFrom([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], work, {
         concurrency: 2,
-        onFinalize: sink.onFinalize,
+        onFinalize: collector.onFinalize,
       }).subscribe({ error: (e) => errors.push(e) });
       inners.get(0)!.error(error);
       expect(errors).toEqual([error]);
-      expect(sink.list[0]).toMatchObject({
+      expect(collector.reports[0]).toMatchObject({
         reason: 'error',
         accepted: 2,
         failed: 1,
@@ -242,16 +231,16 @@ describe('poolFrom', () => {
 
     it("runs a generator's finally when downstream unsubscribes (take)", async () => {
       const { stats, iterator } = countingGenerator(100);
-      const sink = reportSink<number>();
+      const collector = reportCollector<number>();
       await lastValueFrom(
         poolFrom(iterator, (x: number) => Promise.resolve(x), {
           concurrency: 1,
-          onFinalize: sink.onFinalize,
+          onFinalize: collector.onFinalize,
         }).pipe(take(3)),
       );
       expect(stats.pulled).toBeLessThan(100);
       expect(stats.finallyRan).toBe(1);
-      expect(sink.list[0].reason).toBe('unsubscribed');
+      expect(collector.reports[0].reason).toBe('unsubscribed');
     });
 
     it('stops pulling once a synchronous take(3) has unsubscribed during subscribe', () => {
@@ -304,16 +293,16 @@ describe('poolFrom', () => {
         throw error;
       })();
       const { inners, work } = manualWork();
-      const sink = reportSink<number>();
+      const collector = reportCollector<number>();
       const errors: unknown[] = [];
-      poolFrom(iterator, work, { concurrency: 1, onFinalize: sink.onFinalize }).subscribe({
+      poolFrom(iterator, work, { concurrency: 1, onFinalize: collector.onFinalize }).subscribe({
         error: (e) => errors.push(e),
       });
       inners.get(0)!.complete();
       inners.get(1)!.complete();
       expect(errors).toEqual([error]);
-      expect(sink.list[0]).toMatchObject({ reason: 'error', accepted: 2, succeeded: 2 });
-      expect(sink.list[0].error).toBe(error);
+      expect(collector.reports[0]).toMatchObject({ reason: 'error', accepted: 2, succeeded: 2 });
+      expect(collector.reports[0].error).toBe(error);
     });
 
     it('halts on a pull-source error with in-flight items unfinished and their inners unsubscribed', () => {
@@ -325,14 +314,14 @@ describe('poolFrom', () => {
         throw error;
       })();
       const { inners, work } = manualWork();
-      const sink = reportSink<number>();
-      poolFrom(iterator, work, { concurrency: 2, onFinalize: sink.onFinalize }).subscribe({
+      const collector = reportCollector<number>();
+      poolFrom(iterator, work, { concurrency: 2, onFinalize: collector.onFinalize }).subscribe({
         error: () => undefined,
       });
       inners.get(0)!.complete();
       inners.get(1)!.complete();
       expect(inners.get(2)!.observed).toBe(false);
-      expect(sink.list[0]).toMatchObject({ accepted: 3, succeeded: 2, unfinished: [2] });
+      expect(collector.reports[0]).toMatchObject({ accepted: 3, succeeded: 2, unfinished: [2] });
     });
 
     it("never overflows a pull source, whatever 'overflow' says", () => {
@@ -387,10 +376,10 @@ describe('poolFrom', () => {
       const iterator = new ManualAsyncIterator();
       poolFrom(iterator, () => NEVER, { concurrency: 3, bufferSize: 2 }).subscribe();
       for (let i = 0; i < 10; i++) {
-        await settle(1);
+        await eventLoopTurns(1);
         iterator.answer(i);
       }
-      await settle();
+      await eventLoopTurns(5);
       expect(iterator.maxPending).toBe(1);
     });
 
@@ -399,10 +388,10 @@ describe('poolFrom', () => {
       const { calls, work } = manualWork();
       poolFrom(iterator, work, { concurrency: 3, bufferSize: 2 }).subscribe();
       for (let i = 0; i < 10; i++) {
-        await settle(1);
+        await eventLoopTurns(1);
         iterator.answer(i);
       }
-      await settle();
+      await eventLoopTurns(5);
       expect(iterator.nextCalls).toBe(5);
       expect(calls).toEqual([0, 1, 2]);
     });
@@ -441,7 +430,7 @@ describe('poolFrom', () => {
         complete: () => (completed = true),
       });
       for (let round = 0; round < 200 && !completed; round++) {
-        await settle(1);
+        await eventLoopTurns(1);
         const running = [...inners.values()].filter((s) => !s.closed && s.observed);
         if (running.length > 0) {
           finished++;
@@ -468,9 +457,9 @@ describe('poolFrom', () => {
       const { inners, work } = manualWork();
       const errors: unknown[] = [];
       poolFrom(items(), work, { concurrency: 2 }).subscribe({ error: (e) => errors.push(e) });
-      await settle();
+      await eventLoopTurns(5);
       inners.get(0)!.error(new Error('item 0 failed'));
-      await settle();
+      await eventLoopTurns(5);
       expect(errors).toHaveLength(1);
       expect(finallyRan).toBe(1);
     });
@@ -479,9 +468,9 @@ describe('poolFrom', () => {
       const iterator = new ManualAsyncIterator();
       const { inners, work } = manualWork();
       poolFrom(iterator, work, { concurrency: 1 }).subscribe({ error: () => undefined });
-      await settle(1);
+      await eventLoopTurns(1);
       iterator.answer(0);
-      await settle();
+      await eventLoopTurns(5);
       expect(iterator.waiting).toHaveLength(0);
       inners.get(0)!.error(new Error('item 0 failed'));
       expect(iterator.returnCalls).toBe(1);
@@ -497,15 +486,17 @@ describe('poolFrom', () => {
             ++calls === 1 ? Promise.resolve({ value: 0, done: false }) : Promise.reject(error),
         }),
       };
-      const sink = reportSink<number>();
+      const collector = reportCollector<number>();
       const errors: unknown[] = [];
-      poolFrom(source, () => NEVER, { concurrency: 2, onFinalize: sink.onFinalize }).subscribe({
-        error: (e) => errors.push(e),
-      });
-      await settle();
+      poolFrom(source, () => NEVER, { concurrency: 2, onFinalize: collector.onFinalize }).subscribe(
+        {
+          error: (e) => errors.push(e),
+        },
+      );
+      await eventLoopTurns(5);
       expect(errors).toHaveLength(1);
       expect(errors[0]).toBe(error);
-      expect(sink.list[0]).toMatchObject({ reason: 'error', accepted: 1, unfinished: [0] });
+      expect(collector.reports[0]).toMatchObject({ reason: 'error', accepted: 1, unfinished: [0] });
     });
   });
 
@@ -526,10 +517,10 @@ describe('poolFrom', () => {
       poolFrom(readable as AsyncIterable<number>, work, { concurrency: 1 }).subscribe({
         error: () => undefined,
       });
-      await settle();
+      await eventLoopTurns(5);
       expect(inners.has(0)).toBe(true);
       inners.get(0)!.error(new Error('item 0 failed'));
-      await settle();
+      await eventLoopTurns(5);
       expect(readable.destroyed).toBe(true);
     });
   });
@@ -566,7 +557,7 @@ describe('poolFrom', () => {
         concurrency: 1,
         ...options,
       }).subscribe({ error: () => undefined });
-      await settle();
+      await eventLoopTurns(5);
       expect(readable.destroyed).toBe(true);
     });
   });
@@ -575,35 +566,49 @@ describe('poolFrom', () => {
     it('treats an Observable as a push source with an unbounded buffer, like mergeMap', () => {
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a--b--c--|');
-        const inners = { a: cold('----x|'), b: cold('--y|'), c: cold('-z|') };
+        const sourceSubs = ' ^---------!';
+        const a = cold('      ----x|');
+        const aSubs = '      -^----!';
+        const b = cold('           --y|');
+        const bSubs = '      ------^--!';
+        const c = cold('              -z|');
+        const cSubs = '      ---------^-!';
+        const expected = '   -----x--y-z|';
+        const inners = { a, b, c };
         const result = poolFrom(source, (v: string) => inners[v as keyof typeof inners], {
           concurrency: 1,
         });
-        expectObservable(result).toBe('-----x--y-z|');
-        expectSubscriptions(source.subscriptions).toBe('^---------!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^----!');
-        expectSubscriptions(inners.b.subscriptions).toBe('------^--!');
-        expectSubscriptions(inners.c.subscriptions).toBe('---------^-!');
+        expectObservable(result).toBe(expected);
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe(bSubs);
+        expectSubscriptions(c.subscriptions).toBe(cSubs);
       });
     });
 
     it('overflows a bounded buffer when given an Observable, as pool does', () => {
-      const sink = reportSink<string>();
+      const collector = reportCollector<string>();
       newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-a-b-c-|');
-        const inners = { a: cold('--------x|'), b: cold('-y|'), c: cold('-z|') };
+        const sourceSubs = ' ^----!';
+        const a = cold('      --------x|');
+        const aSubs = '      -^---!';
+        const b = cold('     -y|'); // never subscribed
+        const c = cold('     -z|'); // never subscribed
+        const expected = '   -----#';
+        const inners = { a, b, c };
         const result = poolFrom(source, (v: string) => inners[v as keyof typeof inners], {
           concurrency: 1,
           bufferSize: 1,
-          onFinalize: sink.onFinalize,
+          onFinalize: collector.onFinalize,
         });
-        expectObservable(result).toBe('-----#', undefined, expect.any(BufferOverflowError));
-        expectSubscriptions(source.subscriptions).toBe('^----!');
-        expectSubscriptions(inners.a.subscriptions).toBe('-^---!');
-        expectSubscriptions(inners.b.subscriptions).toBe([]);
-        expectSubscriptions(inners.c.subscriptions).toBe([]);
+        expectObservable(result).toBe(expected, undefined, expect.any(BufferOverflowError));
+        expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+        expectSubscriptions(a.subscriptions).toBe(aSubs);
+        expectSubscriptions(b.subscriptions).toBe([]);
+        expectSubscriptions(c.subscriptions).toBe([]);
       });
-      expect((sink.list[0].error as BufferOverflowError<string>).item).toBe('c');
+      expect((collector.reports[0].error as BufferOverflowError<string>).item).toBe('c');
     });
 
     it('treats an interop observable (Symbol.observable) as a push source', () => {
@@ -637,29 +642,29 @@ describe('poolFrom', () => {
 
     it("tears down on a break out of for await: reason 'unsubscribed', the generator's finally runs", async () => {
       const { stats, iterator } = countingGenerator(100);
-      const sink = reportSink<number>();
+      const collector = reportCollector<number>();
       for await (const r of poolFrom(iterator, (x: number) => Promise.resolve(x), {
         concurrency: 2,
-        onFinalize: sink.onFinalize,
+        onFinalize: collector.onFinalize,
       })) {
         if (r === 3) break;
       }
       expect(stats.finallyRan).toBe(1);
-      expect(sink.list).toHaveLength(1);
-      expect(sink.list[0].reason).toBe('unsubscribed');
+      expect(collector.reports).toHaveLength(1);
+      expect(collector.reports[0].reason).toBe('unsubscribed');
     });
 
     it('starts nothing and reports nothing when return() comes before any next()', async () => {
       const { stats, iterator } = countingGenerator(10);
-      const sink = reportSink<number>();
+      const collector = reportCollector<number>();
       const loop = poolFrom(iterator, (x: number) => Promise.resolve(x), {
         concurrency: 2,
-        onFinalize: sink.onFinalize,
+        onFinalize: collector.onFinalize,
       })[Symbol.asyncIterator]();
       await expect(loop.return!()).resolves.toEqual({ value: undefined, done: true });
       await expect(loop.next()).resolves.toEqual({ value: undefined, done: true });
       expect(stats.pulled).toBe(0);
-      expect(sink.list).toEqual([]);
+      expect(collector.reports).toEqual([]);
     });
   });
 });

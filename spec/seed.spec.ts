@@ -1,7 +1,7 @@
 /**
- * The seed scenario (/work/shared/seed-question.txt): 30 requests (0..29), requests above 10 fail,
- * a queue of 19, 3 workers, 500 ms of work each. asyncio stalls on the full queue, or loses every
- * queued request with FIRST_EXCEPTION + cancel. Through `poolFrom` over the array:
+ * The seed scenario: 30 requests (0..29), requests above 10 fail, a queue of 19, 3 workers, 500 ms
+ * of work each. asyncio stalls on the full queue, or loses every queued request with
+ * FIRST_EXCEPTION + cancel. Through `poolFrom` over the array:
  *
  * - t=0: requests 0..21 are pulled (3 running + 19 waiting = concurrency + bufferSize);
  * - t=500, 1000, 1500: each batch of 3 succeeds, the next 3 start and 3 more are pulled, so by
@@ -11,9 +11,9 @@
  * So: 11 succeeded (0..10), 1 failed (11), 2 unfinished (12, 13), 16 unstarted (14..29).
  */
 import { lastValueFrom, toArray } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
 import { poolFrom } from '../src/index.js';
 import type { PoolReport } from '../src/index.js';
+import { newScheduler } from './helpers/marbles.js';
 
 const REQUESTS = Array.from({ length: 30 }, (_, i) => i);
 const HEALTHY = 10;
@@ -44,39 +44,37 @@ const expectedReport: PoolReport<number> = {
 function runInVirtualTime(): { report: PoolReport<number>[]; started: number[] } {
   const report: PoolReport<number>[] = [];
   const started: number[] = [];
-  new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(
-    ({ cold, expectObservable, expectSubscriptions }) => {
-      const colds = REQUESTS.map((n) =>
-        n > HEALTHY
-          ? cold<number>(`${WORK_MS}ms #`, undefined, errors.get(n))
-          : cold(`${WORK_MS}ms (r|)`, { r: n }),
+  newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+    const colds = REQUESTS.map((n) =>
+      n > HEALTHY
+        ? cold<number>(`${WORK_MS}ms #`, undefined, errors.get(n))
+        : cold(`${WORK_MS}ms (r|)`, { r: n }),
+    );
+    const result = poolFrom(
+      REQUESTS,
+      (n: number) => {
+        started.push(n);
+        return colds[n];
+      },
+      { ...options, onFinalize: (r) => void report.push(r) },
+    );
+    const values = Object.fromEntries(range(0, 10).map((n) => [String.fromCharCode(97 + n), n]));
+    expectObservable(result).toBe(
+      '500ms (abc) 495ms (def) 495ms (ghi) 495ms (jk#)',
+      values,
+      errors.get(11),
+    );
+    // Requests 0..11 each run for 500 ms in batches of 3; 12 and 13 start and are aborted at
+    // 2000; 14..29 never start.
+    for (const n of range(0, 11)) {
+      const start = Math.floor(n / 3) * WORK_MS;
+      expectSubscriptions(colds[n].subscriptions).toBe(
+        `${start === 0 ? '' : `${start}ms `}^ ${WORK_MS - 1}ms !`,
       );
-      const result = poolFrom(
-        REQUESTS,
-        (n: number) => {
-          started.push(n);
-          return colds[n];
-        },
-        { ...options, onFinalize: (r) => void report.push(r) },
-      );
-      const values = Object.fromEntries(range(0, 10).map((n) => [String.fromCharCode(97 + n), n]));
-      expectObservable(result).toBe(
-        '500ms (abc) 495ms (def) 495ms (ghi) 495ms (jk#)',
-        values,
-        errors.get(11),
-      );
-      // Requests 0..11 each run for 500 ms in batches of 3; 12 and 13 start and are aborted at
-      // 2000; 14..29 never start.
-      for (const n of range(0, 11)) {
-        const start = Math.floor(n / 3) * WORK_MS;
-        expectSubscriptions(colds[n].subscriptions).toBe(
-          `${start === 0 ? '' : `${start}ms `}^ ${WORK_MS - 1}ms !`,
-        );
-      }
-      for (const n of [12, 13]) expectSubscriptions(colds[n].subscriptions).toBe('2000ms (^!)');
-      for (const n of range(14, 29)) expectSubscriptions(colds[n].subscriptions).toBe([]);
-    },
-  );
+    }
+    for (const n of [12, 13]) expectSubscriptions(colds[n].subscriptions).toBe('2000ms (^!)');
+    for (const n of range(14, 29)) expectSubscriptions(colds[n].subscriptions).toBe([]);
+  });
   return { report, started };
 }
 

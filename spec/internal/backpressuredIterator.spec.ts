@@ -6,10 +6,11 @@
  */
 import { of, Subject } from 'rxjs';
 import { poolFrom, type PoolReport } from '../../src/index.js';
-import { expectLedgerBalances } from '../helpers/marbles.js';
+import { expectLedgerBalances } from '../helpers/reports.js';
+import { eventLoopTurns } from '../helpers/eventLoop.js';
 
-/** A slow loop body: lets every queued reaction and I/O callback run first. */
-const slowBody = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+// A slow loop body waits a turn of the event loop: every queued reaction and I/O callback runs
+// before the loop asks for its next result.
 
 describe('for await over poolFrom: the ledger', () => {
   it('reports the items whose results the loop never took, after a break, as unfinished', async () => {
@@ -21,7 +22,7 @@ describe('for await over poolFrom: the ledger', () => {
       onFinalize: (r) => (report = r),
     })) {
       taken.push(n);
-      await slowBody();
+      await eventLoopTurns(1);
       break;
     }
     expect(taken).toEqual([0]);
@@ -43,7 +44,7 @@ describe('for await over poolFrom: the ledger', () => {
     const taken: number[] = [];
     for await (const n of loop) {
       taken.push(n);
-      await slowBody();
+      await eventLoopTurns(1);
       // Everything settled so far is what the loop has taken.
       expect(settled.filter((s) => s.endsWith('succeeded'))).toHaveLength(taken.length);
     }
@@ -63,7 +64,7 @@ describe('for await over poolFrom: the ledger', () => {
           { concurrency: 3, onFinalize: (r) => (report = r) },
         )) {
           taken.push(n);
-          await slowBody();
+          await eventLoopTurns(1);
         }
       })(),
     ).rejects.toBe(boom);
@@ -98,7 +99,7 @@ describe('for await over poolFrom of a push source', () => {
     const consuming = (async () => {
       for await (const n of loop) {
         got.push(n);
-        await slowBody();
+        await eventLoopTurns(1);
       }
     })();
     await Promise.resolve();

@@ -5,12 +5,8 @@
  */
 import { merge, Subject, tap } from 'rxjs';
 import { pool, type HaltStrategy } from '../../src/index.js';
-import {
-  type Cold,
-  expectLedgerBalances,
-  newScheduler,
-  reportCollector,
-} from '../helpers/marbles.js';
+import { type Cold, newScheduler } from '../helpers/marbles.js';
+import { expectLedgerBalances, reportCollector } from '../helpers/reports.js';
 
 describe('the first fatal error', () => {
   const errF = new Error('f failed');

@@ -2,12 +2,8 @@ import { defer, tap } from 'rxjs';
 import { BufferOverflowError, poolFrom, pool } from '../../src/index.js';
 import type { PoolOptions } from '../../src/index.js';
 import type { RunHelpers } from 'rxjs/testing';
-import {
-  type Cold,
-  expectLedgerBalances,
-  newScheduler,
-  reportCollector,
-} from '../helpers/marbles.js';
+import { type Cold, newScheduler } from '../helpers/marbles.js';
+import { expectLedgerBalances, reportCollector } from '../helpers/reports.js';
 
 describe("halt: 'drain'", () => {
   const errA = new Error('a failed');
@@ -102,10 +98,13 @@ describe("halt: 'drain'", () => {
     const signals: AbortSignal[] = [];
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-ab|');
-      const inners: Record<string, Cold> = {
-        a: cold('-----x|'),
-        b: cold('-#', undefined, errB),
-      };
+      const sourceSubs = ' ^--!';
+      const a = cold('      -----x|');
+      const aSubs = '      -^-----!';
+      const b = cold('       -#', undefined, errB);
+      const bSubs = '      --^!';
+      const expected = '   ------x#';
+      const inners: Record<string, Cold> = { a, b };
       const result = source.pipe(
         pool(
           (item: string, { signal }) => {
@@ -115,10 +114,10 @@ describe("halt: 'drain'", () => {
           { concurrency: 2, halt: 'drain' },
         ),
       );
-      expectObservable(result).toBe('------x#', undefined, errB);
-      expectSubscriptions(source.subscriptions).toBe('^--!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^-----!');
-      expectSubscriptions(inners.b.subscriptions).toBe('--^!');
+      expectObservable(result).toBe(expected, undefined, errB);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
     });
     expect(signals.map((s) => s.aborted)).toEqual([false, false]);
   });
@@ -126,53 +125,61 @@ describe("halt: 'drain'", () => {
   it('delivers the error at once when nothing else is in flight', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-ab----|');
-      const inners: Record<string, Cold> = {
-        a: cold('-#', undefined, errA),
-        b: cold('-y|'),
-      };
+      const sourceSubs = ' ^-!';
+      const a = cold('      -#', undefined, errA);
+      const aSubs = '      -^!';
+      const b = cold('     -y|'); // never subscribed
+      const expected = '   --#';
+      const inners: Record<string, Cold> = { a, b };
       const result = source.pipe(
         pool((item: string) => inners[item], { concurrency: 1, halt: 'drain' }),
       );
-      expectObservable(result).toBe('--#', undefined, errA);
-      expectSubscriptions(source.subscriptions).toBe('^-!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^!');
-      expectSubscriptions(inners.b.subscriptions).toBe([]);
+      expectObservable(result).toBe(expected, undefined, errA);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe([]);
     });
   });
 
   it('delivers the first fatal error when a draining item fails too', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-abc---|');
-      const inners: Record<string, Cold> = {
-        a: cold('---#', undefined, errA),
-        b: cold('----#', undefined, errB),
-        c: cold('-----x|'),
-      };
+      const sourceSubs = ' ^---!';
+      const a = cold('      ---#', undefined, errA);
+      const aSubs = '      -^--!';
+      const b = cold('       ----#', undefined, errB);
+      const bSubs = '      --^---!';
+      const c = cold('        -----x|');
+      const cSubs = '      ---^-----!';
+      const expected = '   --------x#';
+      const inners: Record<string, Cold> = { a, b, c };
       const result = source.pipe(
         pool((item: string) => inners[item], { concurrency: 3, halt: 'drain' }),
       );
-      expectObservable(result).toBe('--------x#', undefined, errA);
-      expectSubscriptions(source.subscriptions).toBe('^---!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^--!');
-      expectSubscriptions(inners.b.subscriptions).toBe('--^---!');
-      expectSubscriptions(inners.c.subscriptions).toBe('---^-----!');
+      expectObservable(result).toBe(expected, undefined, errA);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
+      expectSubscriptions(c.subscriptions).toBe(cSubs);
     });
   });
 
   it('drains on a source error', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-ab-#', undefined, sourceError);
-      const inners: Record<string, Cold> = {
-        a: cold('-----x|'),
-        b: cold('-y|'),
-      };
+      const sourceSubs = ' ^---!';
+      const a = cold('      -----x|');
+      const aSubs = '      -^-----!';
+      const b = cold('     -y|'); // never subscribed
+      const expected = '   ------x#';
+      const inners: Record<string, Cold> = { a, b };
       const result = source.pipe(
         pool((item: string) => inners[item], { concurrency: 1, halt: 'drain' }),
       );
-      expectObservable(result).toBe('------x#', undefined, sourceError);
-      expectSubscriptions(source.subscriptions).toBe('^---!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^-----!');
-      expectSubscriptions(inners.b.subscriptions).toBe([]);
+      expectObservable(result).toBe(expected, undefined, sourceError);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe([]);
     });
   });
 
@@ -180,18 +187,20 @@ describe("halt: 'drain'", () => {
     const received: unknown[] = [];
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-ab---|');
-      const inners: Record<string, Cold> = {
-        a: cold('----x|'),
-        b: cold('-y|'),
-      };
+      const sourceSubs = ' ^-!';
+      const a = cold('      ----x|');
+      const aSubs = '      -^----!';
+      const b = cold('     -y|'); // never subscribed
+      const expected = '   -----x#';
+      const inners: Record<string, Cold> = { a, b };
       const result = source.pipe(
         pool((item: string) => inners[item], { concurrency: 1, bufferSize: 0, halt: 'drain' }),
         tap({ error: (error: unknown) => received.push(error) }),
       );
-      expectObservable(result).toBe('-----x#', undefined, expect.any(BufferOverflowError));
-      expectSubscriptions(source.subscriptions).toBe('^-!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^----!');
-      expectSubscriptions(inners.b.subscriptions).toBe([]);
+      expectObservable(result).toBe(expected, undefined, expect.any(BufferOverflowError));
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe([]);
     });
     expect((received[0] as BufferOverflowError<string>).item).toBe('b');
   });
@@ -258,19 +267,22 @@ describe("halt: 'abort'", () => {
     const errB = new Error('b failed');
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-abc---|');
-      const inners: Record<string, Cold> = {
-        a: cold('------x|'),
-        b: cold('--#', undefined, errB),
-        c: cold('-y|'),
-      };
+      const sourceSubs = ' ^---!';
+      const a = cold('      ------x|');
+      const aSubs = '      -^--!';
+      const b = cold('       --#', undefined, errB);
+      const bSubs = '      --^-!';
+      const c = cold('     -y|'); // never subscribed
+      const expected = '   ----#';
+      const inners: Record<string, Cold> = { a, b, c };
       const result = source.pipe(
         pool((item: string) => inners[item], { concurrency: 2, halt: 'abort' }),
       );
-      expectObservable(result).toBe('----#', undefined, errB);
-      expectSubscriptions(source.subscriptions).toBe('^---!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^--!');
-      expectSubscriptions(inners.b.subscriptions).toBe('--^-!');
-      expectSubscriptions(inners.c.subscriptions).toBe([]);
+      expectObservable(result).toBe(expected, undefined, errB);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
+      expectSubscriptions(c.subscriptions).toBe([]);
     });
   });
 });

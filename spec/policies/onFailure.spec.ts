@@ -1,6 +1,7 @@
 import { take, tap } from 'rxjs';
 import { pool } from '../../src/index.js';
-import { type Cold, newScheduler, reportCollector } from '../helpers/marbles.js';
+import { type Cold, newScheduler } from '../helpers/marbles.js';
+import { reportCollector } from '../helpers/reports.js';
 
 describe('onFailure', () => {
   const errA = new Error('a failed');
@@ -11,7 +12,13 @@ describe('onFailure', () => {
     const calls: unknown[][] = [];
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-a-b|');
-      const inners: Record<string, Cold> = { a: cold('-#', undefined, errA), b: cold('-x|') };
+      const sourceSubs = ' ^---!';
+      const a = cold('      -#', undefined, errA);
+      const aSubs = '      -^!';
+      const b = cold('        -x|');
+      const bSubs = '      ---^-!';
+      const expected = '   ----x|';
+      const inners: Record<string, Cold> = { a, b };
       const result = source.pipe(
         pool((item: string) => inners[item], {
           concurrency: 1,
@@ -19,10 +26,10 @@ describe('onFailure', () => {
           onFailure: (error, item) => calls.push([error, item]),
         }),
       );
-      expectObservable(result).toBe('----x|');
-      expectSubscriptions(source.subscriptions).toBe('^---!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^!');
-      expectSubscriptions(inners.b.subscriptions).toBe('---^-!');
+      expectObservable(result).toBe(expected);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
     });
     expect(calls).toEqual([[errA, 'a']]);
     expect(calls[0]?.[0]).toBe(errA);
@@ -32,10 +39,13 @@ describe('onFailure', () => {
     const calls: unknown[][] = [];
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-ab---|');
-      const inners: Record<string, Cold> = {
-        a: cold('----#', undefined, errA),
-        b: cold('-#', undefined, errB),
-      };
+      const sourceSubs = ' ^-----!';
+      const a = cold('      ----#', undefined, errA);
+      const aSubs = '      -^---!';
+      const b = cold('       -#', undefined, errB);
+      const bSubs = '      --^!';
+      const expected = '   ------|';
+      const inners: Record<string, Cold> = { a, b };
       const result = source.pipe(
         pool((item: string) => inners[item], {
           concurrency: 2,
@@ -43,10 +53,10 @@ describe('onFailure', () => {
           onFailure: (error, item) => calls.push([error, item]),
         }),
       );
-      expectObservable(result).toBe('------|');
-      expectSubscriptions(source.subscriptions).toBe('^-----!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^---!');
-      expectSubscriptions(inners.b.subscriptions).toBe('--^!');
+      expectObservable(result).toBe(expected);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
     });
     expect(calls).toEqual([
       [errB, 'b'],
@@ -97,20 +107,23 @@ describe('onFailure', () => {
     const items: string[] = [];
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-ab|');
-      const inners: Record<string, Cold> = {
-        a: cold('-----x|'),
-        b: cold('-#', undefined, errB),
-      };
+      const sourceSubs = ' ^--!';
+      const a = cold('      -----x|');
+      const aSubs = '      -^-!';
+      const b = cold('       -#', undefined, errB);
+      const bSubs = '      --^!';
+      const expected = '   ---#';
+      const inners: Record<string, Cold> = { a, b };
       const result = source.pipe(
         pool((item: string) => inners[item], {
           concurrency: 2,
           onFailure: (_error, item) => items.push(item),
         }),
       );
-      expectObservable(result).toBe('---#', undefined, errB);
-      expectSubscriptions(source.subscriptions).toBe('^--!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^-!');
-      expectSubscriptions(inners.b.subscriptions).toBe('--^!');
+      expectObservable(result).toBe(expected, undefined, errB);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
     });
     expect(items).toEqual(['b']);
   });
@@ -169,10 +182,12 @@ describe('onFailure', () => {
     const collector = reportCollector<string>();
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-a-b---|');
-      const inners: Record<string, Cold> = {
-        a: cold('-#', undefined, errA),
-        b: cold('-----x|'),
-      };
+      const sourceSubs = ' ^-!';
+      const a = cold('      -#', undefined, errA);
+      const aSubs = '      -^!';
+      const b = cold('     -----x|'); // never subscribed
+      const expected = '   --#';
+      const inners: Record<string, Cold> = { a, b };
       const result = source.pipe(
         pool((item: string) => inners[item], {
           concurrency: 2,
@@ -183,10 +198,10 @@ describe('onFailure', () => {
           onFinalize: collector.onFinalize,
         }),
       );
-      expectObservable(result).toBe('--#', undefined, thrown);
-      expectSubscriptions(source.subscriptions).toBe('^-!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^!');
-      expectSubscriptions(inners.b.subscriptions).toBe([]);
+      expectObservable(result).toBe(expected, undefined, thrown);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe([]);
     });
     const report = collector.only();
     expect(report.reason).toBe('error');

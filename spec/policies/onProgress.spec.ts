@@ -2,7 +2,8 @@ import { inspect } from 'node:util';
 import { of, Subject } from 'rxjs';
 import { pool } from '../../src/index.js';
 import type { PoolOptions, PoolProgress } from '../../src/index.js';
-import { type Cold, newScheduler, reportCollector } from '../helpers/marbles.js';
+import { type Cold, newScheduler } from '../helpers/marbles.js';
+import { reportCollector } from '../helpers/reports.js';
 
 type Snapshot = PoolProgress & { frame: number };
 

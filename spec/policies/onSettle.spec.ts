@@ -1,11 +1,7 @@
 import type { PoolOutcome } from '../../src/index.js';
 import { pool } from '../../src/index.js';
-import {
-  type Cold,
-  expectLedgerBalances,
-  newScheduler,
-  reportCollector,
-} from '../helpers/marbles.js';
+import { type Cold, newScheduler } from '../helpers/marbles.js';
+import { expectLedgerBalances, reportCollector } from '../helpers/reports.js';
 
 describe('onSettle', () => {
   const errB = new Error('b failed');

@@ -1,11 +1,7 @@
 import { lastValueFrom, take, tap, toArray } from 'rxjs';
 import { BufferOverflowError, pool, poolFrom, type PoolReport } from '../../src/index.js';
-import {
-  type Cold,
-  expectLedgerBalances,
-  newScheduler,
-  reportCollector,
-} from '../helpers/marbles.js';
+import { type Cold, newScheduler } from '../helpers/marbles.js';
+import { expectLedgerBalances, reportCollector } from '../helpers/reports.js';
 
 describe('ordered', () => {
   const errB = new Error('b failed');
@@ -14,66 +10,86 @@ describe('ordered', () => {
   it('delivers results in acceptance order while the work runs concurrently', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-abc|');
-      const inners: Record<string, Cold> = {
-        a: cold('---x|'),
-        b: cold('-y|'),
-        c: cold('-----z|'),
-      };
+      const sourceSubs = ' ^---!';
+      const a = cold('      ---x|');
+      const aSubs = '      -^---!';
+      const b = cold('       -y|');
+      const bSubs = '      --^-!';
+      const c = cold('        -----z|');
+      const cSubs = '      ---^-----!';
+      const expected = '   ----xy--z|';
+      const inners: Record<string, Cold> = { a, b, c };
       const result = source.pipe(
         pool((item: string) => inners[item], { concurrency: 3, ordered: true }),
       );
-      expectObservable(result).toBe('----xy--z|');
-      expectSubscriptions(source.subscriptions).toBe('^---!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^---!');
-      expectSubscriptions(inners.b.subscriptions).toBe('--^-!');
-      expectSubscriptions(inners.c.subscriptions).toBe('---^-----!');
+      expectObservable(result).toBe(expected);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
+      expectSubscriptions(c.subscriptions).toBe(cSubs);
     });
   });
 
   it("passes the head item's values on as they arrive", () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-ab|');
-      const inners: Record<string, Cold> = { a: cold('-x--x|'), b: cold('-y|') };
+      const sourceSubs = ' ^--!';
+      const a = cold('      -x--x|');
+      const aSubs = '      -^----!';
+      const b = cold('       -y|');
+      const bSubs = '      --^-!';
+      const expected = '   --x--x(y|)';
+      const inners: Record<string, Cold> = { a, b };
       const result = source.pipe(
         pool((item: string) => inners[item], { concurrency: 2, ordered: true }),
       );
-      expectObservable(result).toBe('--x--x(y|)');
-      expectSubscriptions(source.subscriptions).toBe('^--!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^----!');
-      expectSubscriptions(inners.b.subscriptions).toBe('--^-!');
+      expectObservable(result).toBe(expected);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
     });
   });
 
   it("releases all of a held item's values together when it reaches the head", () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-ab|');
-      const inners: Record<string, Cold> = { a: cold('----x|'), b: cold('-yz|') };
+      const sourceSubs = ' ^--!';
+      const a = cold('      ----x|');
+      const aSubs = '      -^----!';
+      const b = cold('       -yz|');
+      const bSubs = '      --^--!';
+      const expected = '   -----x(yz|)';
+      const inners: Record<string, Cold> = { a, b };
       const result = source.pipe(
         pool((item: string) => inners[item], { concurrency: 2, ordered: true }),
       );
-      expectObservable(result).toBe('-----x(yz|)');
-      expectSubscriptions(source.subscriptions).toBe('^--!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^----!');
-      expectSubscriptions(inners.b.subscriptions).toBe('--^--!');
+      expectObservable(result).toBe(expected);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
     });
   });
 
   it('frees the worker slot of a held result for the next item', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-abc|');
-      const inners: Record<string, Cold> = {
-        a: cold('------x|'),
-        b: cold('-y|'),
-        c: cold('-z|'),
-      };
+      const sourceSubs = ' ^---!';
+      const a = cold('      ------x|');
+      const aSubs = '      -^------!';
+      const b = cold('       -y|');
+      const bSubs = '      --^-!';
+      const c = cold('         -z|');
+      const cSubs = '      ----^-!';
+      const expected = '   -------x(yz|)';
+      const inners: Record<string, Cold> = { a, b, c };
       const result = source.pipe(
         pool((item: string) => inners[item], { concurrency: 2, ordered: true }),
       );
-      expectObservable(result).toBe('-------x(yz|)');
-      expectSubscriptions(source.subscriptions).toBe('^---!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^------!');
-      expectSubscriptions(inners.b.subscriptions).toBe('--^-!');
-      expectSubscriptions(inners.c.subscriptions).toBe('----^-!');
+      expectObservable(result).toBe(expected);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
+      expectSubscriptions(c.subscriptions).toBe(cSubs);
     });
   });
 
@@ -134,17 +150,20 @@ describe('ordered', () => {
   it('reports a failure at once, not when it reaches the head of the line', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-ab|');
-      const inners: Record<string, Cold> = {
-        a: cold('-------x|'),
-        b: cold('--#', undefined, errB),
-      };
+      const sourceSubs = ' ^--!';
+      const a = cold('      -------x|');
+      const aSubs = '      -^--!';
+      const b = cold('       --#', undefined, errB);
+      const bSubs = '      --^-!';
+      const expected = '   ----#';
+      const inners: Record<string, Cold> = { a, b };
       const result = source.pipe(
         pool((item: string) => inners[item], { concurrency: 2, ordered: true }),
       );
-      expectObservable(result).toBe('----#', undefined, errB);
-      expectSubscriptions(source.subscriptions).toBe('^--!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^--!');
-      expectSubscriptions(inners.b.subscriptions).toBe('--^-!');
+      expectObservable(result).toBe(expected, undefined, errB);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
     });
   });
 
@@ -153,11 +172,15 @@ describe('ordered', () => {
     const scheduler = newScheduler();
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-abc|');
-      const inners: Record<string, Cold> = {
-        a: cold('-----x|'),
-        b: cold('-#', undefined, errB),
-        c: cold('-z|'),
-      };
+      const sourceSubs = ' ^---!';
+      const a = cold('      -----x|');
+      const aSubs = '      -^-----!';
+      const b = cold('       -#', undefined, errB);
+      const bSubs = '      --^!';
+      const c = cold('        -z|');
+      const cSubs = '      ---^-!';
+      const expected = '   ------x(z|)';
+      const inners: Record<string, Cold> = { a, b, c };
       const result = source.pipe(
         pool((item: string) => inners[item], {
           concurrency: 3,
@@ -166,11 +189,11 @@ describe('ordered', () => {
           onFailure: () => failureFrames.push(scheduler.now()),
         }),
       );
-      expectObservable(result).toBe('------x(z|)');
-      expectSubscriptions(source.subscriptions).toBe('^---!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^-----!');
-      expectSubscriptions(inners.b.subscriptions).toBe('--^!');
-      expectSubscriptions(inners.c.subscriptions).toBe('---^-!');
+      expectObservable(result).toBe(expected);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
+      expectSubscriptions(c.subscriptions).toBe(cSubs);
     });
     expect(failureFrames).toEqual([3]);
   });
@@ -179,11 +202,15 @@ describe('ordered', () => {
     const collector = reportCollector<string>();
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-abc|');
-      const inners: Record<string, Cold> = {
-        a: cold('--------x|'),
-        b: cold('-y|'),
-        c: cold('---#', undefined, errC),
-      };
+      const sourceSubs = ' ^---!';
+      const a = cold('      --------x|');
+      const aSubs = '      -^----!';
+      const b = cold('       -y|');
+      const bSubs = '      --^-!';
+      const c = cold('        ---#', undefined, errC);
+      const cSubs = '      ---^--!';
+      const expected = '   ------#';
+      const inners: Record<string, Cold> = { a, b, c };
       const result = source.pipe(
         pool((item: string) => inners[item], {
           concurrency: 3,
@@ -191,11 +218,11 @@ describe('ordered', () => {
           onFinalize: collector.onFinalize,
         }),
       );
-      expectObservable(result).toBe('------#', undefined, errC);
-      expectSubscriptions(source.subscriptions).toBe('^---!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^----!');
-      expectSubscriptions(inners.b.subscriptions).toBe('--^-!');
-      expectSubscriptions(inners.c.subscriptions).toBe('---^--!');
+      expectObservable(result).toBe(expected, undefined, errC);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
+      expectSubscriptions(c.subscriptions).toBe(cSubs);
     });
     const report = collector.only();
     expect(report).toMatchObject({
@@ -272,11 +299,15 @@ describe('ordered', () => {
     const collector = reportCollector<string>();
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-abc|');
-      const inners: Record<string, Cold> = {
-        a: cold('--------x|'),
-        b: cold('-y|'),
-        c: cold('---#', undefined, errC),
-      };
+      const sourceSubs = ' ^---!';
+      const a = cold('      --------x|');
+      const aSubs = '      -^--------!';
+      const b = cold('       -y|');
+      const bSubs = '      --^-!';
+      const c = cold('        ---#', undefined, errC);
+      const cSubs = '      ---^--!';
+      const expected = '   ---------x(y#)';
+      const inners: Record<string, Cold> = { a, b, c };
       const result = source.pipe(
         pool((item: string) => inners[item], {
           concurrency: 3,
@@ -285,11 +316,11 @@ describe('ordered', () => {
           onFinalize: collector.onFinalize,
         }),
       );
-      expectObservable(result).toBe('---------x(y#)', undefined, errC);
-      expectSubscriptions(source.subscriptions).toBe('^---!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^--------!');
-      expectSubscriptions(inners.b.subscriptions).toBe('--^-!');
-      expectSubscriptions(inners.c.subscriptions).toBe('---^--!');
+      expectObservable(result).toBe(expected, undefined, errC);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
+      expectSubscriptions(c.subscriptions).toBe(cSubs);
     });
     const report = collector.only();
     expect(report).toMatchObject({

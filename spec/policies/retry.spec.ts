@@ -1,12 +1,8 @@
 import { NEVER, of, Subject, throwError } from 'rxjs';
 import { pool } from '../../src/index.js';
 import type { WorkContext } from '../../src/index.js';
-import {
-  type Cold,
-  expectLedgerBalances,
-  newScheduler,
-  reportCollector,
-} from '../helpers/marbles.js';
+import { type Cold, newScheduler } from '../helpers/marbles.js';
+import { expectLedgerBalances, reportCollector } from '../helpers/reports.js';
 
 describe('retry', () => {
   const err1 = new Error('attempt 1 failed');
@@ -28,18 +24,27 @@ describe('retry', () => {
     const calls: [string, number, number][] = [];
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-ab|');
-      const attempts = {
-        a: [cold('-#', undefined, err1), cold('-#', undefined, err2), cold('-x|')],
-        b: [cold('--#', undefined, err1), cold('-y|')],
-      };
+      const sourceSubs = ' ^--!';
+      const a1 = cold('     -#', undefined, err1);
+      const a1Subs = '     -^!';
+      const a2 = cold('      -#', undefined, err2);
+      const a2Subs = '     --^!';
+      const b1 = cold('      --#', undefined, err1);
+      const b1Subs = '     --^-!';
+      const a3 = cold('       -x|');
+      const a3Subs = '     ---^-!';
+      const b2 = cold('        -y|');
+      const b2Subs = '     ----^-!';
+      const expected = '   ----xy|';
+      const attempts = { a: [a1, a2, a3], b: [b1, b2] };
       const result = source.pipe(pool(byAttempt(attempts, calls), { concurrency: 2, retry: 2 }));
-      expectObservable(result).toBe('----xy|');
-      expectSubscriptions(source.subscriptions).toBe('^--!');
-      expectSubscriptions(attempts.a[0].subscriptions).toBe('-^!');
-      expectSubscriptions(attempts.a[1].subscriptions).toBe('--^!');
-      expectSubscriptions(attempts.a[2].subscriptions).toBe('---^-!');
-      expectSubscriptions(attempts.b[0].subscriptions).toBe('--^-!');
-      expectSubscriptions(attempts.b[1].subscriptions).toBe('----^-!');
+      expectObservable(result).toBe(expected);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a1.subscriptions).toBe(a1Subs);
+      expectSubscriptions(a2.subscriptions).toBe(a2Subs);
+      expectSubscriptions(a3.subscriptions).toBe(a3Subs);
+      expectSubscriptions(b1.subscriptions).toBe(b1Subs);
+      expectSubscriptions(b2.subscriptions).toBe(b2Subs);
     });
     expect(calls.filter(([item]) => item === 'a')).toEqual([
       ['a', 0, 1],
@@ -55,12 +60,18 @@ describe('retry', () => {
   it("delivers the last attempt's error when the retries run out", () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-a|');
-      const attempts = { a: [cold('-#', undefined, err1), cold('-#', undefined, err2)] };
+      const sourceSubs = ' ^-!';
+      const a1 = cold('     -#', undefined, err1);
+      const a1Subs = '     -^!';
+      const a2 = cold('      -#', undefined, err2);
+      const a2Subs = '     --^!';
+      const expected = '   ---#';
+      const attempts = { a: [a1, a2] };
       const result = source.pipe(pool(byAttempt(attempts), { concurrency: 1, retry: 1 }));
-      expectObservable(result).toBe('---#', undefined, err2);
-      expectSubscriptions(source.subscriptions).toBe('^-!');
-      expectSubscriptions(attempts.a[0].subscriptions).toBe('-^!');
-      expectSubscriptions(attempts.a[1].subscriptions).toBe('--^!');
+      expectObservable(result).toBe(expected, undefined, err2);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a1.subscriptions).toBe(a1Subs);
+      expectSubscriptions(a2.subscriptions).toBe(a2Subs);
     });
   });
 
@@ -68,11 +79,15 @@ describe('retry', () => {
     const calls: [string, number, number][] = [];
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-a|');
-      const attempts = { a: [cold('-#', undefined, err1)] };
+      const sourceSubs = ' ^-!';
+      const a1 = cold('     -#', undefined, err1);
+      const a1Subs = '     -^!';
+      const expected = '   --#';
+      const attempts = { a: [a1] };
       const result = source.pipe(pool(byAttempt(attempts, calls), { concurrency: 1, retry: 0 }));
-      expectObservable(result).toBe('--#', undefined, err1);
-      expectSubscriptions(source.subscriptions).toBe('^-!');
-      expectSubscriptions(attempts.a[0].subscriptions).toBe('-^!');
+      expectObservable(result).toBe(expected, undefined, err1);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a1.subscriptions).toBe(a1Subs);
     });
     expect(calls).toEqual([['a', 0, 1]]);
   });
@@ -80,35 +95,46 @@ describe('retry', () => {
   it('waits a numeric delay in virtual time before each retry', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-a|');
-      const attempts = {
-        a: [cold('-#', undefined, err1), cold('-#', undefined, err2), cold('-x|')],
-      };
+      const sourceSubs = ' ^-!';
+      const a1 = cold('     -#', undefined, err1);
+      const a1Subs = '     -^!';
+      const a2 = cold('         -#', undefined, err2);
+      const a2Subs = '     -----^!';
+      const a3 = cold('             -x|');
+      const a3Subs = '     ---------^-!';
+      const expected = '   ----------x|';
+      const attempts = { a: [a1, a2, a3] };
       const result = source.pipe(
         pool(byAttempt(attempts), { concurrency: 1, retry: { count: 2, delay: 3 } }),
       );
-      expectObservable(result).toBe('----------x|');
-      expectSubscriptions(source.subscriptions).toBe('^-!');
-      expectSubscriptions(attempts.a[0].subscriptions).toBe('-^!');
-      expectSubscriptions(attempts.a[1].subscriptions).toBe('-----^!');
-      expectSubscriptions(attempts.a[2].subscriptions).toBe('---------^-!');
+      expectObservable(result).toBe(expected);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a1.subscriptions).toBe(a1Subs);
+      expectSubscriptions(a2.subscriptions).toBe(a2Subs);
+      expectSubscriptions(a3.subscriptions).toBe(a3Subs);
     });
   });
 
   it('keeps the worker slot while the item waits for its retry', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-ab|');
-      const attempts = {
-        a: [cold('-#', undefined, err1), cold('-x|')],
-        b: [cold('-y|')],
-      };
+      const sourceSubs = ' ^--!';
+      const a1 = cold('     -#', undefined, err1);
+      const a1Subs = '     -^!';
+      const a2 = cold('         -x|');
+      const a2Subs = '     -----^-!';
+      const b1 = cold('           -y|');
+      const b1Subs = '     -------^-!';
+      const expected = '   ------x-y|';
+      const attempts = { a: [a1, a2], b: [b1] };
       const result = source.pipe(
         pool(byAttempt(attempts), { concurrency: 1, retry: { count: 1, delay: 3 } }),
       );
-      expectObservable(result).toBe('------x-y|');
-      expectSubscriptions(source.subscriptions).toBe('^--!');
-      expectSubscriptions(attempts.a[0].subscriptions).toBe('-^!');
-      expectSubscriptions(attempts.a[1].subscriptions).toBe('-----^-!');
-      expectSubscriptions(attempts.b[0].subscriptions).toBe('-------^-!');
+      expectObservable(result).toBe(expected);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a1.subscriptions).toBe(a1Subs);
+      expectSubscriptions(a2.subscriptions).toBe(a2Subs);
+      expectSubscriptions(b1.subscriptions).toBe(b1Subs);
     });
   });
 
@@ -168,7 +194,11 @@ describe('retry', () => {
     const calls: [string, number, number][] = [];
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-a|');
-      const attempts = { a: [cold('-#', undefined, err1)] };
+      const sourceSubs = ' ^-!';
+      const a1 = cold('     -#', undefined, err1);
+      const a1Subs = '     -^!';
+      const expected = '   ----|';
+      const attempts = { a: [a1] };
       const notifier = cold('--|');
       const result = source.pipe(
         pool(byAttempt(attempts, calls), {
@@ -176,9 +206,9 @@ describe('retry', () => {
           retry: { count: 3, delay: () => notifier },
         }),
       );
-      expectObservable(result).toBe('----|');
-      expectSubscriptions(source.subscriptions).toBe('^-!');
-      expectSubscriptions(attempts.a[0].subscriptions).toBe('-^!');
+      expectObservable(result).toBe(expected);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a1.subscriptions).toBe(a1Subs);
       expectSubscriptions(notifier.subscriptions).toBe('--^-!');
     });
     expect(calls).toEqual([['a', 0, 1]]);

@@ -2,13 +2,8 @@ import { getEventListeners } from 'node:events';
 import { NEVER, of, Subject, tap, throwError } from 'rxjs';
 import { pool, poolFrom } from '../../src/index.js';
 import type { WorkContext } from '../../src/index.js';
-import {
-  type Cold,
-  expectLedgerBalances,
-  expectNeverHeldOpen,
-  newScheduler,
-  reportCollector,
-} from '../helpers/marbles.js';
+import { type Cold, expectNeverHeldOpen, newScheduler } from '../helpers/marbles.js';
+import { expectLedgerBalances, reportCollector } from '../helpers/reports.js';
 
 function abortListeners(signal: AbortSignal): number {
   return getEventListeners(signal, 'abort').length;
@@ -21,15 +16,21 @@ describe('signal', () => {
     const controller = new AbortController();
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-ab----|');
-      const inners: Record<string, Cold> = { a: cold('------x|'), b: cold('------y|') };
+      const sourceSubs = ' ^--!';
+      const a = cold('      ------x|');
+      const aSubs = '      -^-!';
+      const b = cold('       ------y|');
+      const bSubs = '      --^!';
+      const expected = '   ---#';
+      const inners: Record<string, Cold> = { a, b };
       cold('---x').subscribe(() => controller.abort(reason));
       const result = source.pipe(
         pool((item: string) => inners[item], { concurrency: 2, signal: controller.signal }),
       );
-      expectObservable(result).toBe('---#', undefined, reason);
-      expectSubscriptions(source.subscriptions).toBe('^--!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^-!');
-      expectSubscriptions(inners.b.subscriptions).toBe('--^!');
+      expectObservable(result).toBe(expected, undefined, reason);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
     });
   });
 
@@ -111,7 +112,13 @@ describe('signal', () => {
     const controller = new AbortController();
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-ab----|');
-      const inners: Record<string, Cold> = { a: cold('------x|'), b: cold('------y|') };
+      const sourceSubs = ' ^--!';
+      const a = cold('      ------x|');
+      const aSubs = '      -^-!';
+      const b = cold('       ------y|');
+      const bSubs = '      --^!';
+      const expected = '   ---#';
+      const inners: Record<string, Cold> = { a, b };
       cold('---x').subscribe(() => controller.abort(reason));
       const result = source.pipe(
         pool((item: string) => inners[item], {
@@ -120,10 +127,10 @@ describe('signal', () => {
           signal: controller.signal,
         }),
       );
-      expectObservable(result).toBe('---#', undefined, reason);
-      expectSubscriptions(source.subscriptions).toBe('^--!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^-!');
-      expectSubscriptions(inners.b.subscriptions).toBe('--^!');
+      expectObservable(result).toBe(expected, undefined, reason);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
     });
   });
 
@@ -133,7 +140,13 @@ describe('signal', () => {
     const collector = reportCollector<string>();
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-ab----|');
-      const inners: Record<string, Cold> = { a: cold('--#', undefined, errA), b: cold('------y|') };
+      const sourceSubs = ' ^--!';
+      const a = cold('      --#', undefined, errA);
+      const aSubs = '      -^-!';
+      const b = cold('       ------y|');
+      const bSubs = '      --^--!';
+      const expected = '   -----#';
+      const inners: Record<string, Cold> = { a, b };
       cold('-----x').subscribe(() => controller.abort(reason));
       const result = source.pipe(
         pool((item: string) => inners[item], {
@@ -143,10 +156,10 @@ describe('signal', () => {
           onFinalize: collector.onFinalize,
         }),
       );
-      expectObservable(result).toBe('-----#', undefined, errA);
-      expectSubscriptions(source.subscriptions).toBe('^--!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^-!');
-      expectSubscriptions(inners.b.subscriptions).toBe('--^--!');
+      expectObservable(result).toBe(expected, undefined, errA);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
     });
     expect(collector.only()).toMatchObject({ reason: 'error', error: errA, unfinished: ['b'] });
   });

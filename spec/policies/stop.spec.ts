@@ -2,13 +2,8 @@ import { of, Subject, timer } from 'rxjs';
 import type { RunHelpers } from 'rxjs/testing';
 import { pool, poolFrom } from '../../src/index.js';
 import type { PoolOptions, WorkContext } from '../../src/index.js';
-import {
-  type Cold,
-  expectLedgerBalances,
-  expectNeverHeldOpen,
-  newScheduler,
-  reportCollector,
-} from '../helpers/marbles.js';
+import { type Cold, expectNeverHeldOpen, newScheduler } from '../helpers/marbles.js';
+import { expectLedgerBalances, reportCollector } from '../helpers/reports.js';
 
 describe('stop', () => {
   const errA = new Error('a failed');
@@ -177,7 +172,12 @@ describe('stop', () => {
     const collector = reportCollector<string>();
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-ab|');
-      const inners: Record<string, Cold> = { a: cold('-----x|'), b: cold('-y|') };
+      const sourceSubs = ' ^--!';
+      const a = cold('      -----x|');
+      const aSubs = '      -^-----!';
+      const b = cold('     -y|'); // never subscribed
+      const expected = '   ------x|';
+      const inners: Record<string, Cold> = { a, b };
       const stop = cold('----s');
       const result = source.pipe(
         pool((item: string) => inners[item], {
@@ -186,10 +186,10 @@ describe('stop', () => {
           onFinalize: collector.onFinalize,
         }),
       );
-      expectObservable(result).toBe('------x|');
-      expectSubscriptions(source.subscriptions).toBe('^--!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^-----!');
-      expectSubscriptions(inners.b.subscriptions).toBe([]);
+      expectObservable(result).toBe(expected);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe([]);
     });
     expect(collector.only()).toMatchObject({
       reason: 'stopped',
@@ -265,10 +265,12 @@ describe('stop', () => {
     const collector = reportCollector<string>();
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-ab---|');
-      const inners: Record<string, Cold> = {
-        a: cold('----#', undefined, errA),
-        b: cold('-y|'),
-      };
+      const sourceSubs = ' ^--!';
+      const a = cold('      ----#', undefined, errA);
+      const aSubs = '      -^---!';
+      const b = cold('     -y|'); // never subscribed
+      const expected = '   -----#';
+      const inners: Record<string, Cold> = { a, b };
       const stop = cold('---s');
       const result = source.pipe(
         pool((item: string) => inners[item], {
@@ -277,10 +279,10 @@ describe('stop', () => {
           onFinalize: collector.onFinalize,
         }),
       );
-      expectObservable(result).toBe('-----#', undefined, errA);
-      expectSubscriptions(source.subscriptions).toBe('^--!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^---!');
-      expectSubscriptions(inners.b.subscriptions).toBe([]);
+      expectObservable(result).toBe(expected, undefined, errA);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe([]);
     });
     const report = collector.only();
     expect(report).toMatchObject({ reason: 'error', failed: 1, unstarted: ['b'] });
@@ -291,10 +293,12 @@ describe('stop', () => {
     const collector = reportCollector<string>();
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-ab---|');
-      const inners: Record<string, Cold> = {
-        a: cold('----#', undefined, errA),
-        b: cold('-y|'),
-      };
+      const sourceSubs = ' ^--!';
+      const a = cold('      ----#', undefined, errA);
+      const aSubs = '      -^---!';
+      const b = cold('     -y|'); // never subscribed
+      const expected = '   -----#';
+      const inners: Record<string, Cold> = { a, b };
       const stop = cold('---s');
       const result = source.pipe(
         pool((item: string) => inners[item], {
@@ -304,10 +308,10 @@ describe('stop', () => {
           onFinalize: collector.onFinalize,
         }),
       );
-      expectObservable(result).toBe('-----#', undefined, errA);
-      expectSubscriptions(source.subscriptions).toBe('^--!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^---!');
-      expectSubscriptions(inners.b.subscriptions).toBe([]);
+      expectObservable(result).toBe(expected, undefined, errA);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe([]);
     });
     const report = collector.only();
     expect(report).toMatchObject({

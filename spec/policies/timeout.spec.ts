@@ -11,7 +11,9 @@ import {
 } from 'rxjs';
 import { pool, poolFrom } from '../../src/index.js';
 import type { WorkContext } from '../../src/index.js';
-import { type Cold, newScheduler, reportCollector } from '../helpers/marbles.js';
+import { type Cold, newScheduler } from '../helpers/marbles.js';
+import { reportCollector } from '../helpers/reports.js';
+import { flushMicrotasks } from '../helpers/eventLoop.js';
 
 describe('timeout', () => {
   it("fails an attempt that outlasts it with RxJS's TimeoutError, unsubscribing it then", () => {
@@ -142,14 +144,20 @@ describe('timeout', () => {
   it('starts the clock when the attempt starts, not when the item is queued', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-ab|');
-      const inners: Record<string, Cold> = { a: cold('--x|'), b: cold('--y|') };
+      const sourceSubs = ' ^--!';
+      const a = cold('      --x|');
+      const aSubs = '      -^--!';
+      const b = cold('         --y|');
+      const bSubs = '      ----^--!';
+      const expected = '   ---x--y|';
+      const inners: Record<string, Cold> = { a, b };
       const result = source.pipe(
         pool((item: string) => inners[item], { concurrency: 1, timeout: 4 }),
       );
-      expectObservable(result).toBe('---x--y|');
-      expectSubscriptions(source.subscriptions).toBe('^--!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^--!');
-      expectSubscriptions(inners.b.subscriptions).toBe('----^--!');
+      expectObservable(result).toBe(expected);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
     });
   });
 
@@ -176,7 +184,13 @@ describe('timeout', () => {
     const collector = reportCollector<string>();
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-ab|');
-      const inners: Record<string, Cold> = { a: cold('-----x|'), b: cold('-y|') };
+      const sourceSubs = ' ^--!';
+      const a = cold('      -----x|');
+      const aSubs = '      -^--!';
+      const b = cold('       -y|');
+      const bSubs = '      --^-!';
+      const expected = '   ---y|';
+      const inners: Record<string, Cold> = { a, b };
       const result = source.pipe(
         pool((item: string) => inners[item], {
           concurrency: 2,
@@ -186,10 +200,10 @@ describe('timeout', () => {
           onFinalize: collector.onFinalize,
         }),
       );
-      expectObservable(result).toBe('---y|');
-      expectSubscriptions(source.subscriptions).toBe('^--!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^--!');
-      expectSubscriptions(inners.b.subscriptions).toBe('--^-!');
+      expectObservable(result).toBe(expected);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
     });
     expect(onFailure).toHaveBeenCalledTimes(1);
     expect(onFailure.mock.calls[0]?.[0]).toBeInstanceOf(TimeoutError);
@@ -244,7 +258,7 @@ describe('timeout', () => {
         { concurrency: 1, timeout: 1_000, tolerate: Infinity, onFailure },
       ).subscribe({ complete: () => (completed = true) });
       jest.advanceTimersByTime(1_000);
-      for (let i = 0; i < 5; i++) await Promise.resolve();
+      await flushMicrotasks(5);
       expect(onFailure).toHaveBeenCalledTimes(1);
       expect(onFailure.mock.calls[0]?.[0]).toBeInstanceOf(TimeoutError);
       expect(completed).toBe(true);

@@ -1,11 +1,7 @@
 import { tap } from 'rxjs';
 import { BufferOverflowError, pool } from '../../src/index.js';
-import {
-  type Cold,
-  expectLedgerBalances,
-  newScheduler,
-  reportCollector,
-} from '../helpers/marbles.js';
+import { type Cold, newScheduler } from '../helpers/marbles.js';
+import { expectLedgerBalances, reportCollector } from '../helpers/reports.js';
 
 describe('tolerate', () => {
   const errA = new Error('a failed');
@@ -16,40 +12,48 @@ describe('tolerate', () => {
   it('absorbs failures up to the budget without notifying downstream', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-a-b-c-|');
-      const inners: Record<string, Cold> = {
-        a: cold('-#', undefined, errA),
-        b: cold('-x|'),
-        c: cold('-#', undefined, errC),
-      };
+      const sourceSubs = ' ^------!';
+      const a = cold('      -#', undefined, errA);
+      const aSubs = '      -^!';
+      const b = cold('        -x|');
+      const bSubs = '      ---^-!';
+      const c = cold('          -#', undefined, errC);
+      const cSubs = '      -----^!';
+      const expected = '   ----x--|';
+      const inners: Record<string, Cold> = { a, b, c };
       const result = source.pipe(
         pool((item: string) => inners[item], { concurrency: 1, tolerate: 2 }),
       );
 
-      expectObservable(result).toBe('----x--|');
-      expectSubscriptions(source.subscriptions).toBe('^------!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^!');
-      expectSubscriptions(inners.b.subscriptions).toBe('---^-!');
-      expectSubscriptions(inners.c.subscriptions).toBe('-----^!');
+      expectObservable(result).toBe(expected);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
+      expectSubscriptions(c.subscriptions).toBe(cSubs);
     });
   });
 
   it('halts with the failure that exceeds the budget, tearing down at that frame', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-a-b-c---|');
-      const inners: Record<string, Cold> = {
-        a: cold('-#', undefined, errA),
-        b: cold('---#', undefined, errB),
-        c: cold('-------x|'),
-      };
+      const sourceSubs = ' ^-----!';
+      const a = cold('      -#', undefined, errA);
+      const aSubs = '      -^!';
+      const b = cold('        ---#', undefined, errB);
+      const bSubs = '      ---^--!';
+      const c = cold('          -------x|');
+      const cSubs = '      -----^!';
+      const expected = '   ------#';
+      const inners: Record<string, Cold> = { a, b, c };
       const result = source.pipe(
         pool((item: string) => inners[item], { concurrency: 3, tolerate: 1 }),
       );
 
-      expectObservable(result).toBe('------#', undefined, errB);
-      expectSubscriptions(source.subscriptions).toBe('^-----!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^!');
-      expectSubscriptions(inners.b.subscriptions).toBe('---^--!');
-      expectSubscriptions(inners.c.subscriptions).toBe('-----^!');
+      expectObservable(result).toBe(expected, undefined, errB);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
+      expectSubscriptions(c.subscriptions).toBe(cSubs);
     });
   });
 
@@ -71,34 +75,39 @@ describe('tolerate', () => {
   it('halts on the first failure when tolerate is not given', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-a-b|');
-      const inners: Record<string, Cold> = {
-        a: cold('-#', undefined, errA),
-        b: cold('-x|'),
-      };
+      const sourceSubs = ' ^-!';
+      const a = cold('      -#', undefined, errA);
+      const aSubs = '      -^!';
+      const b = cold('     -x|'); // never subscribed
+      const expected = '   --#';
+      const inners: Record<string, Cold> = { a, b };
       const result = source.pipe(pool((item: string) => inners[item], { concurrency: 1 }));
 
-      expectObservable(result).toBe('--#', undefined, errA);
-      expectSubscriptions(source.subscriptions).toBe('^-!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^!');
-      expectSubscriptions(inners.b.subscriptions).toBe([]);
+      expectObservable(result).toBe(expected, undefined, errA);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe([]);
     });
   });
 
   it('lets a tolerated failure free its worker slot for the next queued item', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-ab---|');
-      const inners: Record<string, Cold> = {
-        a: cold('--#', undefined, errA),
-        b: cold('-y|'),
-      };
+      const sourceSubs = ' ^-----!';
+      const a = cold('      --#', undefined, errA);
+      const aSubs = '      -^-!';
+      const b = cold('        -y|');
+      const bSubs = '      ---^-!';
+      const expected = '   ----y-|';
+      const inners: Record<string, Cold> = { a, b };
       const result = source.pipe(
         pool((item: string) => inners[item], { concurrency: 1, tolerate: 1 }),
       );
 
-      expectObservable(result).toBe('----y-|');
-      expectSubscriptions(source.subscriptions).toBe('^-----!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^-!');
-      expectSubscriptions(inners.b.subscriptions).toBe('---^-!');
+      expectObservable(result).toBe(expected);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
     });
   });
 
@@ -169,38 +178,45 @@ describe('tolerate', () => {
   it('with Infinity never halts however many items fail', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-abc----|');
-      const inners: Record<string, Cold> = {
-        a: cold('-#', undefined, errA),
-        b: cold('--#', undefined, errB),
-        c: cold('---#', undefined, errC),
-      };
+      const sourceSubs = ' ^-------!';
+      const a = cold('      -#', undefined, errA);
+      const aSubs = '      -^!';
+      const b = cold('       --#', undefined, errB);
+      const bSubs = '      --^-!';
+      const c = cold('        ---#', undefined, errC);
+      const cSubs = '      ---^--!';
+      const expected = '   --------|';
+      const inners: Record<string, Cold> = { a, b, c };
       const result = source.pipe(
         pool((item: string) => inners[item], { concurrency: 3, tolerate: Infinity }),
       );
 
-      expectObservable(result).toBe('--------|');
-      expectSubscriptions(source.subscriptions).toBe('^-------!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^!');
-      expectSubscriptions(inners.b.subscriptions).toBe('--^-!');
-      expectSubscriptions(inners.c.subscriptions).toBe('---^--!');
+      expectObservable(result).toBe(expected);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
+      expectSubscriptions(c.subscriptions).toBe(cSubs);
     });
   });
 
   it('with Infinity still halts on a source error', () => {
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-a-b-#', undefined, sourceError);
-      const inners: Record<string, Cold> = {
-        a: cold('-#', undefined, errA),
-        b: cold('-------x|'),
-      };
+      const sourceSubs = ' ^----!';
+      const a = cold('      -#', undefined, errA);
+      const aSubs = '      -^!';
+      const b = cold('        -------x|');
+      const bSubs = '      ---^-!';
+      const expected = '   -----#';
+      const inners: Record<string, Cold> = { a, b };
       const result = source.pipe(
         pool((item: string) => inners[item], { concurrency: 2, tolerate: Infinity }),
       );
 
-      expectObservable(result).toBe('-----#', undefined, sourceError);
-      expectSubscriptions(source.subscriptions).toBe('^----!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^!');
-      expectSubscriptions(inners.b.subscriptions).toBe('---^-!');
+      expectObservable(result).toBe(expected, undefined, sourceError);
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
     });
   });
 
@@ -208,11 +224,14 @@ describe('tolerate', () => {
     const received: unknown[] = [];
     newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-a-bc--|');
-      const inners: Record<string, Cold> = {
-        a: cold('-#', undefined, errA),
-        b: cold('-----x|'),
-        c: cold('-y|'),
-      };
+      const sourceSubs = ' ^---!';
+      const a = cold('      -#', undefined, errA);
+      const aSubs = '      -^!';
+      const b = cold('        -----x|');
+      const bSubs = '      ---^!';
+      const c = cold('     -y|'); // never subscribed
+      const expected = '   ----#';
+      const inners: Record<string, Cold> = { a, b, c };
       const result = source.pipe(
         pool((item: string) => inners[item], {
           concurrency: 1,
@@ -222,11 +241,11 @@ describe('tolerate', () => {
         tap({ error: (error: unknown) => received.push(error) }),
       );
 
-      expectObservable(result).toBe('----#', undefined, expect.any(BufferOverflowError));
-      expectSubscriptions(source.subscriptions).toBe('^---!');
-      expectSubscriptions(inners.a.subscriptions).toBe('-^!');
-      expectSubscriptions(inners.b.subscriptions).toBe('---^!');
-      expectSubscriptions(inners.c.subscriptions).toBe([]);
+      expectObservable(result).toBe(expected, undefined, expect.any(BufferOverflowError));
+      expectSubscriptions(source.subscriptions).toBe(sourceSubs);
+      expectSubscriptions(a.subscriptions).toBe(aSubs);
+      expectSubscriptions(b.subscriptions).toBe(bSubs);
+      expectSubscriptions(c.subscriptions).toBe([]);
     });
     expect(received).toHaveLength(1);
     expect(received[0]).toBeInstanceOf(BufferOverflowError);

@@ -16,18 +16,16 @@ import type { ObservableInput } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { BufferOverflowError, pool, poolFrom } from '../../src/index.js';
 import type { OverflowStrategy, PoolOptions, PoolReport, WorkContext } from '../../src/index.js';
+import { eventLoopTurns, flushMicrotasks } from '../helpers/eventLoop.js';
+import {
+  arbBufferSize,
+  arbConcurrency,
+  arbOverflow,
+  chance,
+  orDefault,
+} from '../helpers/optionGenerators.js';
 
 const CHARS = 'abcdefghijklmnopqrstuvwxyz';
-
-/** Lets pending promise reactions and immediates run. */
-async function settle(rounds = 1): Promise<void> {
-  for (let i = 0; i < rounds; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-
-/** `n` microtask hops. */
-async function ticks(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await Promise.resolve();
-}
 
 // ---------------------------------------------------------------------------------------------
 // (a) mergeMap compatibility
@@ -46,12 +44,6 @@ interface CompatScenario {
   completes: boolean;
   inners: InnerPlan[];
 }
-
-const arbConcurrency = fc.oneof(
-  { weight: 4, arbitrary: fc.integer({ min: 1, max: 2 }) },
-  { weight: 2, arbitrary: fc.integer({ min: 3, max: 4 }) },
-  { weight: 1, arbitrary: fc.constant(Infinity) },
-);
 
 const arbCompat: fc.Arbitrary<CompatScenario> = fc
   .record({
@@ -173,15 +165,13 @@ interface Scenario {
   takeAfter: number | undefined;
 }
 
-const weighted = (p: number) => fc.integer({ min: 1, max: 1000 }).map((x) => x <= p * 1000);
-
 function arbItem(kinds: WorkKind[]): fc.Arbitrary<ItemPlan> {
   return fc.record({
     kind: fc.constantFrom(...kinds),
     duration: fc.integer({ min: 0, max: 6 }),
     values: fc.integer({ min: 0, max: 2 }),
-    fails: weighted(0.12),
-    throwsSync: weighted(0.3),
+    fails: chance(0.12),
+    throwsSync: chance(0.3),
     // Bursts (gap 0) fill bounded buffers of push sources.
     gap: fc.oneof(
       { weight: 3, arbitrary: fc.constant(0) },
@@ -201,19 +191,10 @@ function arbScenario(mode: 'virtual' | 'async'): fc.Arbitrary<Scenario> {
     mode: fc.constant(mode),
     source: fc.constantFrom(...sources),
     items: fc.array(arbItem(kinds), { maxLength: 14 }),
-    sourceFails: weighted(0.15),
+    sourceFails: chance(0.15),
     concurrency: arbConcurrency,
-    bufferSize: fc.option(
-      fc.oneof(
-        { weight: 4, arbitrary: fc.integer({ min: 0, max: 3 }) },
-        { weight: 1, arbitrary: fc.constant(Infinity) },
-      ),
-      { nil: undefined, freq: 4 },
-    ),
-    overflow: fc.option(fc.constantFrom<OverflowStrategy>('error', 'drop-newest', 'drop-oldest'), {
-      nil: undefined,
-      freq: 4,
-    }),
+    bufferSize: orDefault(arbBufferSize),
+    overflow: orDefault(arbOverflow),
     takeAfter: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined, freq: 4 }),
   });
 }
@@ -331,7 +312,7 @@ function makeWork(t: Trace, cold?: ColdFactory) {
       }
       case 'promise': {
         const promise = (async () => {
-          await ticks(plan.duration);
+          await flushMicrotasks(plan.duration);
           if (plan.fails) throw error;
           return value(0);
         })();
@@ -347,10 +328,10 @@ function makeWork(t: Trace, cold?: ColdFactory) {
         return (async function* () {
           try {
             for (let k = 0; k < plan.values; k++) {
-              await ticks(plan.duration);
+              await flushMicrotasks(plan.duration);
               yield value(k);
             }
-            await ticks(plan.duration);
+            await flushMicrotasks(plan.duration);
             // The pool learns of this end some microtasks later: no early halt mark.
             if (plan.fails) {
               end(false, false);
@@ -404,11 +385,11 @@ function asyncPushSource(t: Trace): Observable<number> {
     let stopped = false;
     void (async () => {
       for (let i = 0; i < t.s.items.length; i++) {
-        await ticks(t.s.items[i].gap);
+        await flushMicrotasks(t.s.items[i].gap);
         if (stopped) return;
         sub.next(i);
       }
-      await ticks(1);
+      await flushMicrotasks(1);
       if (stopped) return;
       if (t.s.sourceFails) sub.error(t.sourceError);
       else sub.complete();
@@ -440,11 +421,11 @@ function asyncGenerator(t: Trace): AsyncIterable<number> {
   const generator = (async function* () {
     try {
       for (let i = 0; i < t.s.items.length; i++) {
-        await ticks(t.s.items[i].gap);
+        await flushMicrotasks(t.s.items[i].gap);
         t.notePull();
         yield i;
       }
-      await ticks(1);
+      await flushMicrotasks(1);
       // The pool learns of this error some microtasks later: no early halt mark.
       if (t.s.sourceFails) throw t.sourceError;
     } finally {
@@ -620,9 +601,9 @@ describe('property: invariants of pool and poolFrom', () => {
       fc.asyncProperty(arbScenario('async'), async (s) => {
         const t = new Trace(s);
         start(t);
-        for (let i = 0; i < 100 && t.reports.length === 0; i++) await settle();
+        for (let i = 0; i < 100 && t.reports.length === 0; i++) await eventLoopTurns(1);
         // Let late settlements, returns and finally blocks run before checking.
-        await settle(3);
+        await eventLoopTurns(3);
         check(t);
       }),
       { numRuns: 800 },

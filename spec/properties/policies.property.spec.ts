@@ -1,6 +1,7 @@
 /**
- * Properties of the issue-3 policies over random option combinations and failure patterns, all in
- * virtual time (`TestScheduler.run`):
+ * Properties of the policies (tolerate, halt, ordered, retry, timeout, stop, signal, onProgress,
+ * onSettle) over random option combinations and failure patterns, all in virtual time
+ * (`TestScheduler.run`):
  *
  * - with `tolerate: k` the pool halts exactly when failure k+1 happens, never earlier;
  * - with `ordered` the emitted sequence is the in-order prefix of the unordered results;
@@ -48,6 +49,17 @@ import type {
   PoolReport,
   WorkContext,
 } from '../../src/index.js';
+import { eventLoopTurns, flushMicrotasks } from '../helpers/eventLoop.js';
+import {
+  arbBufferSize,
+  arbConcurrency,
+  arbHalt,
+  arbOverflow,
+  arbTolerate,
+  chance,
+  orDefault,
+} from '../helpers/optionGenerators.js';
+import { newScheduler } from '../helpers/marbles.js';
 
 // ---------------------------------------------------------------------------------------------
 // Scenarios
@@ -111,7 +123,7 @@ const arbNotifier: fc.Arbitrary<NotifierPlan> = fc.record({
 
 const arbAttempt: fc.Arbitrary<AttemptPlan> = fc.record({
   duration: fc.constantFrom(0, 2, 4, 6),
-  fails: fc.integer({ min: 1, max: 100 }).map((x) => x <= 40),
+  fails: chance(0.4),
   notifier: arbNotifier,
 });
 
@@ -123,29 +135,13 @@ const arbItem: fc.Arbitrary<ItemPlan> = fc.record({
   attempts: fc.array(arbAttempt, { minLength: 1, maxLength: 3 }),
 });
 
-/** Option generators both families share: a source error now and then, concurrency, overflow, tolerate. */
-const arbSourceFails = fc.integer({ min: 1, max: 100 }).map((x) => x <= 15);
-const arbConcurrency = fc.oneof(
-  { weight: 5, arbitrary: fc.integer({ min: 1, max: 3 }) },
-  { weight: 1, arbitrary: fc.constant(Infinity) },
-);
-const arbOverflow = fc.constantFrom<OverflowStrategy>('error', 'drop-newest', 'drop-oldest');
-const arbTolerate = fc.oneof(
-  { weight: 4, arbitrary: fc.integer({ min: 0, max: 3 }) },
-  { weight: 1, arbitrary: fc.constant(Infinity) },
-);
-
 const arbScenario: fc.Arbitrary<Scenario> = fc.record({
   kind: fc.constantFrom<'push' | 'pull'>('push', 'pull'),
   items: fc.array(arbItem, { maxLength: 8 }),
-  sourceFails: arbSourceFails,
+  sourceFails: chance(0.15),
   endGap: fc.integer({ min: 0, max: 3 }),
   concurrency: arbConcurrency,
-  bufferSize: fc.oneof(
-    { weight: 2, arbitrary: fc.constant(undefined) },
-    { weight: 3, arbitrary: fc.integer({ min: 0, max: 2 }) },
-    { weight: 1, arbitrary: fc.constant(Infinity) },
-  ),
+  bufferSize: orDefault(arbBufferSize),
   overflow: arbOverflow,
   tolerate: arbTolerate,
   retry: fc.oneof(
@@ -162,7 +158,7 @@ const arbScenario: fc.Arbitrary<Scenario> = fc.record({
     { weight: 1, arbitrary: fc.constantFrom(3, 5, 7) },
   ),
   ordered: fc.boolean(),
-  halt: fc.constantFrom<HaltStrategy>('abort', 'drain'),
+  halt: arbHalt,
   stopAt: fc.oneof(
     { weight: 2, arbitrary: fc.constant(undefined) },
     { weight: 1, arbitrary: fc.integer({ min: 0, max: 16 }) },
@@ -1144,16 +1140,6 @@ describe('property: policies', () => {
 // Promises and async work under real microtasks
 // ---------------------------------------------------------------------------------------------
 
-/** `n` microtask hops. */
-async function ticks(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await Promise.resolve();
-}
-
-/** Lets pending promise reactions and immediates run. */
-async function settle(rounds = 1): Promise<void> {
-  for (let i = 0; i < rounds; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-
 /**
  * A promise that records whether anyone handles its rejection: a rejected `Watched` with
  * `handled === false` at the end would be an unhandled rejection.
@@ -1219,7 +1205,7 @@ const arbAsyncScenario: fc.Arbitrary<AsyncScenario> = fc.record({
       attempts: fc.array(
         fc.record({
           ticks: fc.integer({ min: 0, max: 8 }),
-          fails: fc.integer({ min: 1, max: 100 }).map((x) => x <= 40),
+          fails: chance(0.4),
           notifier: fc.record({
             kind: fc.constantFrom<AsyncAttempt['notifier']['kind']>(
               'resolve',
@@ -1237,12 +1223,9 @@ const arbAsyncScenario: fc.Arbitrary<AsyncScenario> = fc.record({
     }),
     { maxLength: 8 },
   ),
-  sourceFails: arbSourceFails,
+  sourceFails: chance(0.15),
   concurrency: arbConcurrency,
-  bufferSize: fc.oneof(
-    { weight: 2, arbitrary: fc.constant(undefined) },
-    { weight: 3, arbitrary: fc.integer({ min: 0, max: 2 }) },
-  ),
+  bufferSize: orDefault(arbBufferSize),
   overflow: arbOverflow,
   tolerate: arbTolerate,
   retry: fc.oneof(
@@ -1255,7 +1238,7 @@ const arbAsyncScenario: fc.Arbitrary<AsyncScenario> = fc.record({
   ),
   timeout: fc.boolean(),
   ordered: fc.boolean(),
-  halt: fc.constantFrom<HaltStrategy>('abort', 'drain'),
+  halt: arbHalt,
   signal: fc.oneof(
     { weight: 2, arbitrary: fc.constant(undefined) },
     { weight: 1, arbitrary: fc.constant<'aborted'>('aborted') },
@@ -1292,7 +1275,7 @@ async function runAsync(s: AsyncScenario): Promise<AsyncTrace> {
   /** A promise that settles after `n` hops: `settleIt` returns its value or throws. */
   const controlled = <V>(n: number, settleIt: () => V): Watched<V> => {
     const promise = new Watched<V>((resolve, reject) => {
-      void ticks(n).then(() => {
+      void flushMicrotasks(n).then(() => {
         try {
           resolve(settleIt());
         } catch (error) {
@@ -1375,7 +1358,7 @@ async function runAsync(s: AsyncScenario): Promise<AsyncTrace> {
       controller.abort(outsideReason);
     };
     if (s.signal === 'aborted') abort();
-    else void ticks(s.signal as number).then(abort);
+    else void flushMicrotasks(s.signal as number).then(abort);
   }
 
   let pendingNext = 0;
@@ -1386,12 +1369,12 @@ async function runAsync(s: AsyncScenario): Promise<AsyncTrace> {
       let released = false;
       void (async () => {
         for (let item = 0; item < s.items.length; item++) {
-          await ticks((s.items[item] as AsyncItem).gap);
+          await flushMicrotasks((s.items[item] as AsyncItem).gap);
           if (released) return;
           at('emit', { item });
           subscriber.next(item);
         }
-        await ticks(1);
+        await flushMicrotasks(1);
         if (released) return;
         if (s.sourceFails) {
           at('source-error', { error: sourceError });
@@ -1411,11 +1394,11 @@ async function runAsync(s: AsyncScenario): Promise<AsyncTrace> {
     const generator = (async function* (): AsyncGenerator<number> {
       try {
         for (let item = 0; item < s.items.length; item++) {
-          await ticks((s.items[item] as AsyncItem).gap);
+          await flushMicrotasks((s.items[item] as AsyncItem).gap);
           at('pull', { item });
           yield item;
         }
-        await ticks(1);
+        await flushMicrotasks(1);
         if (s.sourceFails) {
           at('source-error', { error: sourceError });
           throw sourceError;
@@ -1450,9 +1433,9 @@ async function runAsync(s: AsyncScenario): Promise<AsyncTrace> {
       at('complete');
     },
   });
-  for (let i = 0; i < 200 && !ended; i++) await settle();
+  for (let i = 0; i < 200 && !ended; i++) await eventLoopTurns(1);
   // Late settlements, abandoned promises, generator `finally` blocks.
-  await settle(3);
+  await eventLoopTurns(3);
   return {
     scenario: s,
     log,
@@ -1618,7 +1601,7 @@ function checkAsync(t: AsyncTrace): void {
   }
 }
 
-describe('property: issue-3 policies with promises under real microtasks', () => {
+describe('property: the policies with promise work under real microtasks', () => {
   // Timers are faked only to be counted (none is ever advanced): microtasks and the immediates
   // that let them run stay real.
   beforeEach(() => {
@@ -1649,25 +1632,21 @@ describe('onProgress at a fatal failure (minimal case of the property above)', (
     const failure = new Error('a failed');
     const views: PoolProgress[] = [];
     const reports: PoolReport<string>[] = [];
-    new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(
-      ({ cold, expectObservable, expectSubscriptions }) => {
-        const source = cold('-a|');
-        const inner = cold('-#', undefined, failure);
-        const result = source.pipe(
-          pool(() => inner, {
-            concurrency: 1,
-            onProgress: (p) =>
-              views.push(
-                Object.fromEntries(COUNTS.map((k) => [k, p[k]])) as unknown as PoolProgress,
-              ),
-            onFinalize: (report) => reports.push(report),
-          }),
-        );
-        expectObservable(result).toBe('--#', undefined, failure);
-        expectSubscriptions(source.subscriptions).toBe('^-!');
-        expectSubscriptions(inner.subscriptions).toBe('-^!');
-      },
-    );
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a|');
+      const inner = cold('-#', undefined, failure);
+      const result = source.pipe(
+        pool(() => inner, {
+          concurrency: 1,
+          onProgress: (p) =>
+            views.push(Object.fromEntries(COUNTS.map((k) => [k, p[k]])) as unknown as PoolProgress),
+          onFinalize: (report) => reports.push(report),
+        }),
+      );
+      expectObservable(result).toBe('--#', undefined, failure);
+      expectSubscriptions(source.subscriptions).toBe('^-!');
+      expectSubscriptions(inner.subscriptions).toBe('-^!');
+    });
     expect(reports[0]).toMatchObject({ reason: 'error', accepted: 1, failed: 1 });
     // Got: { accepted: 1, queued: 0, active: 1, succeeded: 0, failed: 0, ... } (the view at 1).
     expect(views.at(-1)).toMatchObject({ accepted: 1, queued: 0, active: 0, failed: 1 });

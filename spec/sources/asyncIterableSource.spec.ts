@@ -6,6 +6,7 @@
  */
 import { poolFrom, type PoolReport } from '../../src/index.js';
 import { deferred } from '../helpers/deferred.js';
+import { eventLoopTurns } from '../helpers/eventLoop.js';
 
 describe('an async generator as a pool source', () => {
   it('has return() called before downstream hears the error, and runs its finally after', async () => {
@@ -36,7 +37,7 @@ describe('an async generator as a pool source', () => {
     });
     await ended.promise;
     pending.resolve();
-    await new Promise((resolve) => setImmediate(resolve));
+    await eventLoopTurns(1);
     expect(events).toEqual(['return()', 'error', 'finally']);
   });
 
@@ -59,7 +60,7 @@ describe('an async generator as a pool source', () => {
     // The pool asked for item 2 while item 1 ran; item 1 fails and halts the pool first.
     await ended.promise;
     second.resolve();
-    await new Promise((resolve) => setImmediate(resolve));
+    await eventLoopTurns(1);
     expect(yieldedAfterHalt).toBe(true);
     expect(report).toMatchObject({
       reason: 'error',

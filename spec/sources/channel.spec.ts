@@ -1,11 +1,7 @@
 import { of, take } from 'rxjs';
 import { channel, ChannelClosedError, poolFrom, poolSource } from '../../src/index.js';
 import type { Channel, PoolReport, PoolSource } from '../../src/index.js';
-
-/** Lets every queued promise reaction run. */
-async function flush(): Promise<void> {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-}
+import { eventLoopTurns, flushMicrotasks } from '../helpers/eventLoop.js';
 
 /** Follows a promise without handling it for anyone else. */
 function track<V>(promise: Promise<V>): {
@@ -45,11 +41,11 @@ describe('channel', () => {
       const ch = channel<string>();
       const it = consumerOf(ch);
       const put = track(ch.put('a'));
-      await flush();
+      await flushMicrotasks(10);
       expect(put.state).toBe('pending');
 
       await expect(it.next()).resolves.toEqual({ done: false, value: 'a' });
-      await flush();
+      await flushMicrotasks(10);
       expect(put.state).toBe('resolved');
     });
 
@@ -59,7 +55,7 @@ describe('channel', () => {
       const next = it.next();
       const put = track(ch.put('a'));
       await expect(next).resolves.toEqual({ done: false, value: 'a' });
-      await flush();
+      await flushMicrotasks(10);
       expect(put.state).toBe('resolved');
     });
 
@@ -79,7 +75,7 @@ describe('channel', () => {
       const it = consumerOf(ch);
       const puts = [1, 2, 3].map((n) => track(ch.put(n)));
       await it.next();
-      await flush();
+      await flushMicrotasks(10);
       expect(puts.map((p) => p.state)).toEqual(['resolved', 'pending', 'pending']);
     });
   });
@@ -92,7 +88,7 @@ describe('channel', () => {
       ch.close();
       await expect(it.next()).resolves.toEqual({ done: false, value: 1 });
       await expect(it.next()).resolves.toEqual({ done: true, value: undefined });
-      await flush();
+      await flushMicrotasks(10);
       expect(put.state).toBe('resolved');
     });
 
@@ -133,7 +129,7 @@ describe('channel', () => {
       const put = track(ch.put(1));
       const boom = new Error('boom');
       source.release(boom);
-      await flush();
+      await flushMicrotasks(10);
       expect(put.state).toBe('rejected');
       expect(put.error).toBeInstanceOf(ChannelClosedError);
       expect((put.error as Error).cause).toBe(boom);
@@ -146,7 +142,7 @@ describe('channel', () => {
       const boom = new Error('boom');
       source.release(boom);
       const put = track(ch.put(2));
-      await flush();
+      await flushMicrotasks(10);
       expect(put.state).toBe('rejected');
       expect((put.error as Error).cause).toBe(boom);
     });
@@ -156,7 +152,7 @@ describe('channel', () => {
       const it = consumerOf(ch);
       const put = track(ch.put(1));
       await expect(it.return!()).resolves.toEqual({ done: true, value: undefined });
-      await flush();
+      await flushMicrotasks(10);
       expect(put.state).toBe('rejected');
       expect(put.error).toBeInstanceOf(ChannelClosedError);
       expect('cause' in (put.error as Error)).toBe(false);
@@ -172,7 +168,7 @@ describe('channel', () => {
         stop: of(true),
         onFinalize: (report) => reports.push(report),
       }).subscribe();
-      await flush();
+      await flushMicrotasks(10);
       expect(reports.map((r) => r.reason)).toEqual(['stopped']);
       expect(put.state).toBe('rejected');
       expect(put.error).toBeInstanceOf(ChannelClosedError);
@@ -186,7 +182,7 @@ describe('channel', () => {
         concurrency: 1,
         signal: AbortSignal.abort(reason),
       }).subscribe({ error: () => undefined });
-      await flush();
+      await flushMicrotasks(10);
       expect(put.state).toBe('rejected');
       expect((put.error as Error).cause).toBe(reason);
     });
@@ -197,7 +193,7 @@ describe('channel', () => {
       const boom = new Error('boom');
       source.release(boom);
       const put = track(ch.put(1));
-      await flush();
+      await flushMicrotasks(10);
       expect((put.error as Error).cause).toBe(boom);
     });
 
@@ -217,7 +213,7 @@ describe('channel', () => {
       const put = track(ch.put(1));
       await it.return!(); // same call stack: the consumer never got to read the answer
       await next;
-      await flush();
+      await flushMicrotasks(10);
       expect(put.state).toBe('rejected');
     });
 
@@ -227,7 +223,7 @@ describe('channel', () => {
       const released = it.next().then(() => it.return!()); // the consumer took it, then halted
       const put = track(ch.put(1));
       await released;
-      await flush();
+      await flushMicrotasks(10);
       expect(put.state).toBe('resolved');
     });
 
@@ -238,7 +234,7 @@ describe('channel', () => {
       const next = it.next();
       await it.return!();
       await next;
-      await flush();
+      await flushMicrotasks(10);
       expect(put.state).toBe('rejected');
     });
 
@@ -251,8 +247,7 @@ describe('channel', () => {
         void ch.put(1);
         source.release(new Error('boom'));
         void ch.put(2);
-        await new Promise((resolve) => setImmediate(resolve));
-        await new Promise((resolve) => setImmediate(resolve));
+        await eventLoopTurns(2);
         expect(unhandled).not.toHaveBeenCalled();
       } finally {
         process.off('unhandledRejection', unhandled);
@@ -312,11 +307,6 @@ interface Running {
   readonly reject: (error: Error) => void;
 }
 
-/** Lets every promise reaction and pending I/O callback run. */
-function settle(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 interface SeedScenario {
   requests: number;
   healthy: number;
@@ -372,7 +362,7 @@ async function runSeedWithChannel(scenario: SeedScenario): Promise<SeedOutcome> 
       ch.close();
     })(),
   );
-  await settle();
+  await eventLoopTurns(1);
   // Enough steps for every request to run one after the other, and then some.
   for (let step = 0; step < requests + 3; step++) {
     if (outcome.poolEnded && outcome.producer.state !== 'pending') break;
@@ -384,7 +374,7 @@ async function runSeedWithChannel(scenario: SeedScenario): Promise<SeedOutcome> 
         work.resolve(work.request);
       }
     }
-    await settle();
+    await eventLoopTurns(1);
   }
   return outcome;
 }
@@ -484,7 +474,7 @@ describe('the seed program with a channel', () => {
         for (let r = 0; ; r++) await ch.put(r);
       })(),
     );
-    for (let i = 0; i < 20 && producer.state === 'pending'; i++) await settle();
+    for (let i = 0; i < 20 && producer.state === 'pending'; i++) await eventLoopTurns(1);
     expect(got).toEqual([0, 1]);
     expect(producer.state).toBe('rejected');
     expect(producer.error).toBeInstanceOf(ChannelClosedError);
@@ -527,10 +517,10 @@ describe('the seed program with a channel', () => {
         }
       })(),
     );
-    for (let i = 0; i < 20 && producer.state === 'pending'; i++) await settle();
+    for (let i = 0; i < 20 && producer.state === 'pending'; i++) await eventLoopTurns(1);
     expect(producer.state).toBe('rejected');
     expect((producer.error as Error).cause).toBeUndefined();
-    await settle();
+    await eventLoopTurns(1);
     expect(report?.reason).toBe('stopped');
   });
 });

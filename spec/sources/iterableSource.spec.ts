@@ -5,7 +5,7 @@
  */
 import { of, Subject, takeUntil } from 'rxjs';
 import { poolFrom, type PoolReport } from '../../src/index.js';
-import { expectLedgerBalances } from '../helpers/marbles.js';
+import { expectLedgerBalances } from '../helpers/reports.js';
 
 interface Run {
   report: PoolReport<number> | undefined;

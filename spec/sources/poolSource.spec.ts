@@ -13,8 +13,9 @@ import {
   type PoolSourceInput,
   type PoolSourceTarget,
 } from '../../src/index.js';
-import { expectLedgerBalances } from '../helpers/marbles.js';
+import { expectLedgerBalances } from '../helpers/reports.js';
 import { deferred } from '../helpers/deferred.js';
+import { eventLoopTurns } from '../helpers/eventLoop.js';
 
 interface Recorder {
   pulls: number[];
@@ -184,7 +185,7 @@ describe('a PoolSource', () => {
         onFinalize: () => order.push('onFinalize'),
       }),
     ).then(() => order.push('complete'));
-    await new Promise((resolve) => setImmediate(resolve));
+    await eventLoopTurns(1);
     expect(recorder.events).toEqual(['close']);
     expect(order).toEqual([]);
     order.push('close settles');
