@@ -7,15 +7,7 @@ import { createClient } from 'redis';
 import { redisStream } from '../../src/redis/index.js';
 import { poolSource } from '../../src/sources/poolSource.js';
 import type { RedisStreamOptions } from '../../src/redis/index.js';
-
-function thrownBy(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a throw, but nothing was thrown');
-}
+import { thrownBy } from '../helpers/thrown.js';
 
 const nodeRedis = createClient({ url: 'redis://127.0.0.1:1' });
 const ioredis = new Redis({ port: 1, lazyConnect: true });
