@@ -215,7 +215,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
         if (claimed.length > 0) return this.hand(claimed);
         if (this.isClaimDue) continue; // the scan goes on
       }
-      const fresh = readGroupEntries(await this.readWithWrites(this.readNewCommand(room)));
+      const fresh = readGroupEntries(await this.readWithWrites(this.readCommand(room, '>')));
       if (fresh.length > 0) return this.hand(fresh.map((raw) => this.toEntry(raw, 1)));
       if (this.options.untilEmpty) {
         if (!scannedFromStart) {
@@ -270,7 +270,8 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
 
   // ---- reads ------------------------------------------------------------------------------
 
-  private readNewCommand(room: number, block?: number): RedisCommand {
+  /** `XREADGROUP` of up to `room` entries after `from` (`>`: new ones), blocking or not. */
+  private readCommand(room: number, from: string, block?: number): RedisCommand {
     const { stream, group, consumer } = this.options;
     const blocking = block === undefined ? [] : ['BLOCK', String(block)];
     return [
@@ -283,7 +284,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
       ...blocking,
       'STREAMS',
       stream,
-      '>',
+      from,
     ];
   }
 
@@ -292,18 +293,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
    * or `undefined` once there are none left.
    */
   private async readOwnPending(room: number): Promise<StreamEntry[] | undefined> {
-    const { stream, group, consumer } = this.options;
-    const reply = await this.readWithWrites([
-      'XREADGROUP',
-      'GROUP',
-      group,
-      consumer,
-      'COUNT',
-      String(room),
-      'STREAMS',
-      stream,
-      this.ownCursor,
-    ]);
+    const reply = await this.readWithWrites(this.readCommand(room, this.ownCursor));
     const raws = readGroupEntries(reply);
     if (raws.length === 0) return undefined;
     this.ownCursor = raws[raws.length - 1]!.id;
@@ -362,7 +352,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
     this.isBlockingRead = true;
     try {
       const reply = await this.command('XREADGROUP', () =>
-        link.send(this.readNewCommand(room, block)),
+        link.send(this.readCommand(room, '>', block)),
       );
       return readGroupEntries(reply);
     } finally {
