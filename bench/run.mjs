@@ -1,4 +1,4 @@
-// `npm run bench`: the benchmarks of issue 5, one markdown table per workload, then whether each
+// `npm run bench`: the benchmarks, one markdown table per workload, then whether each
 // target is met. Every measurement runs in a fresh child process (bench/child.mjs).
 //
 //   npm run bench                      full run (about 15 minutes on 2 cores)
@@ -155,7 +155,7 @@ function sourceVersion() {
 const mark = (t) => (t.met === null ? 'info' : t.met ? 'met' : 'MISSED');
 const summary = [
   '',
-  `### Targets of issue 5${quick ? ' (quick mode: not judged)' : ''}`,
+  `### Targets${quick ? ' (quick mode: not judged)' : ''}`,
   '',
   ...targets.map(
     (t) => `- **${quick && t.met !== null ? 'not judged' : mark(t)}**: ${t.name}: ${t.detail}`,

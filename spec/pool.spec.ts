@@ -15,6 +15,7 @@ import {
   tap,
   throwError,
   toArray,
+  config,
 } from 'rxjs';
 import type { ObservableInput, Subscriber } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
@@ -742,18 +743,26 @@ describe('pool', () => {
     it('keeps the original error when onFinalize throws during an error halt', () => {
       const error = new Error('item failed');
       const received: unknown[] = [];
-      of(1)
-        .pipe(
-          pool(() => throwError(() => error), {
-            concurrency: 1,
-            onFinalize: () => {
-              throw new Error('onFinalize failed');
-            },
-          }),
-        )
-        .subscribe({ error: (e) => received.push(e) });
+      // The thrown error is reported as RxJS reports an unhandled error (spec/internal/reportLost).
+      const unhandled: unknown[] = [];
+      config.onUnhandledError = (e) => unhandled.push(e);
+      try {
+        of(1)
+          .pipe(
+            pool(() => throwError(() => error), {
+              concurrency: 1,
+              onFinalize: () => {
+                throw new Error('onFinalize failed');
+              },
+            }),
+          )
+          .subscribe({ error: (e) => received.push(e) });
+      } finally {
+        config.onUnhandledError = null;
+      }
       expect(received).toEqual([error]);
       expect(received[0]).toBe(error);
+      expect(unhandled).toEqual([new Error('onFinalize failed')]);
     });
 
     it('delivers the original error object unchanged', () => {

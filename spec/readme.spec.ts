@@ -1,5 +1,9 @@
-// The marble example of the README, kept as a test so that the README stays true.
+// The README's examples, kept as tests so that the README stays true.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TestScheduler } from 'rxjs/testing';
+import ts from 'typescript';
+import * as library from '../src/index';
 import { pool } from '../src/index';
 
 it('halts at the first failure and releases the source first', () => {
@@ -19,4 +23,39 @@ it('halts at the first failure and releases the source first', () => {
       expectSubscriptions(d.subscriptions).toBe([]);
     },
   );
+});
+
+describe("the README's quick start", () => {
+  it('runs as written and reports what the README says it reports', async () => {
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Quick start'));
+    const code = /```ts\n([\s\S]*?)```/.exec(section)![1]!;
+    const { outputText } = ts.transpileModule(code, {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+    });
+    const logged: unknown[] = [];
+    let halted!: (error: unknown) => void;
+    const haltedWith = new Promise<unknown>((resolve) => (halted = resolve));
+    const sandboxConsole = {
+      log: (value: unknown) => logged.push(value),
+      error: (_label: string, error: unknown) => halted(error),
+    };
+    const run = new Function('require', 'console', 'exports', outputText);
+    const modules: Record<string, unknown> = { 'rxjs-pool': library };
+    run((name: string) => modules[name], sandboxConsole, {});
+    const error = await haltedWith;
+    expect(error).toEqual(new Error('request 11 failed'));
+    const report = logged.find((v) => typeof v === 'object' && v !== null && 'reason' in v);
+    expect(report).toEqual({
+      reason: 'error',
+      error: new Error('request 11 failed'),
+      accepted: 30,
+      succeeded: 11,
+      failed: 1,
+      dropped: 0,
+      retried: 0,
+      unfinished: [12, 13],
+      unstarted: Array.from({ length: 16 }, (_, i) => i + 14),
+    });
+  });
 });

@@ -19,6 +19,7 @@
  * @see {@link https://rxjs.dev/api/operators/mergeMap | mergeMap}
  */
 export class BufferOverflowError<T = unknown> extends Error {
+  /** Always `'BufferOverflowError'`, so the error is told apart after serialization too. */
   override readonly name = 'BufferOverflowError';
 
   /**

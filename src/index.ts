@@ -7,8 +7,8 @@
 export { pool } from './pool.js';
 export { poolFrom } from './poolFrom.js';
 export { BufferOverflowError } from './errors.js';
-export { channel, ChannelClosedError } from './channel.js';
-export type { Channel } from './channel.js';
+export { channel, ChannelClosedError } from './sources/channel.js';
+export type { Channel } from './sources/channel.js';
 export { poolSource } from './sources/poolSource.js';
 export type {
   PoolOutcome,

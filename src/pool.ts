@@ -5,7 +5,7 @@ import {
   type OperatorFunction,
 } from 'rxjs';
 import { PoolEngine } from './internal/engine.js';
-import { checkWork, resolveOptions } from './internal/options.js';
+import { checkWork, resolveOptions } from './policies/options.js';
 import { runEngine } from './internal/poolObservable.js';
 import type { PoolOptions, WorkContext } from './types.js';
 

@@ -1,6 +1,6 @@
 import type { Observable, ObservableInput, ObservedValueOf } from 'rxjs';
 import { PoolEngine } from './internal/engine.js';
-import { checkWork, resolveOptions } from './internal/options.js';
+import { checkWork, resolveOptions } from './policies/options.js';
 import { PoolObservable } from './internal/poolObservable.js';
 import type { PoolSourceInput } from './sources/poolSource.js';
 import { toSource } from './sources/toSource.js';

@@ -19,6 +19,7 @@ const works = {
  * @param {'generator' | 'array'} job.source
  * @param {'promise' | 'signal' | 'of'} job.work
  * @param {boolean} [job.onProgress] - pass a no-op `onProgress` (rxjs-pool).
+ * @param {number} [job.bufferSize] - pass this `bufferSize` (rxjs-pool: the queue path).
  * @param {number} job.iterations - measured rounds (each times the FLOOR and the contender once).
  * @param {number} job.warmup - unmeasured rounds before them.
  * @returns {Promise<{ floorMs: number; ms: number; ratio: number }>} medians over the rounds: the
@@ -30,6 +31,7 @@ export async function measure(job) {
   const { work, signal } = works[job.work];
   const options = { concurrency, signal };
   if (job.onProgress) options.onProgress = () => {};
+  if (job.bufferSize !== undefined) options.bufferSize = job.bufferSize;
   const array = job.source === 'array' ? Array.from({ length: n }, (_, i) => i) : undefined;
   const source = () => array ?? range(n);
 

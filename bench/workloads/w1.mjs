@@ -23,6 +23,14 @@ export async function run(ctx) {
   const rows = [
     row('rxjs-pool `poolFrom(generator, work)`', 'rxjs-pool-poolFrom', { ours: true }),
     row('rxjs-pool `from(generator).pipe(pool(work))`', 'rxjs-pool-pool', { ours: true }),
+    row(
+      'rxjs-pool `poolFrom(generator, work)`, `bufferSize: 8` (the queue path)',
+      'rxjs-pool-poolFrom',
+      {
+        ours: true,
+        job: { bufferSize: 8 },
+      },
+    ),
     row('rxjs-pool `poolFrom`, no-op `onProgress`', 'rxjs-pool-poolFrom', {
       variant: 'onProgress',
       job: { onProgress: true },

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const cli = resolve(__dirname, '../../dist/cjs/cli/main.js');
+const cli = resolve(__dirname, '../../dist/esm/cli/main.js');
 const node = process.execPath;
 
 jest.setTimeout(60_000);
@@ -87,6 +87,15 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+describe('rxjs-pool --version', () => {
+  it("prints the package's version and exits 0", async () => {
+    const { version } = JSON.parse(
+      readFileSync(resolve(__dirname, '../../package.json'), 'utf8'),
+    ) as { version: string };
+    expect(await runCli(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+});
+
 describe('rxjs-pool demo', () => {
   it('prints the events, the timeline and the report of the seed scenario, and exits 1', async () => {
     const { code, stdout } = await runCli(['demo', '--delay', '20']);
@@ -142,7 +151,7 @@ describe('rxjs-pool demo', () => {
     const { code, stdout, stderr } = await runCli(['demo', '--delay', 'soon']);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toMatch(/--delay <ms>' argument 'soon' is invalid/);
+    expect(stderr).toMatch(/Expected `--delay` to be an integer from 1 and up, received `soon`/);
   });
 });
 
@@ -179,6 +188,57 @@ describe('rxjs-pool run', () => {
     });
     expect(code).toBe(0);
     expect(results(stdout)[0]!.stdout!.trim()).toBe(String("it's; echo x".length));
+  });
+
+  describe('hostile input lines reach the command verbatim, never as shell code', () => {
+    /** Lines a shell would run, split or choke on if they were pasted into a script. */
+    const hostile = [
+      '$(touch pwned-subst)',
+      '`touch pwned-backquote`',
+      'a; touch pwned-semicolon',
+      "it's",
+      '"double" and \'single\' quotes',
+      '$HOME ${PATH} $((1+1))',
+      '* ?',
+      ' two  spaces ',
+      'a | touch pwned-pipe && touch pwned-and',
+      '\\ back\\slash \\"',
+    ];
+    const pwned = (): string[] => readdirSync(dir).filter((name) => name.startsWith('pwned'));
+
+    it.each([
+      ['sh -c, {} unquoted', ['--', 'sh', '-c', "printf '%s\\n' {}"]],
+      ['sh -c, {} in double quotes', ['--', 'sh', '-c', 'printf "%s\\n" "{}"']],
+      ['sh -c, {} in single quotes', ['--', 'sh', '-c', "printf '%s\\n' '{}'"]],
+      [
+        'bash -ec, {} inside $(...)',
+        ['--', 'bash', '-ec', 'x="$(printf %s {})"; printf "%s\\n" "$x"'],
+      ],
+      ['--shell, {} unquoted', ['--shell', '--', "printf '%s\\n' {}"]],
+      ['--shell, {} in double quotes', ['--shell', '--', 'printf "%s\\n" "{}"']],
+      ['--shell, no {}', ['--shell', '--', "printf '%s\\n'"]],
+      ['no shell, {} alone', ['--', 'printf', '%s\\n', '{}']],
+    ])('%s', async (_name, args) => {
+      const { code, stdout, stderr } = await runCli(['run', '-j', '2', '--ordered', ...args], {
+        stdin: lines(...hostile),
+      });
+      expect({ code, stderr: stderr.replace(/^rxjs-pool: done;.*\n$/, '') }).toEqual({
+        code: 0,
+        stderr: '',
+      });
+      expect(results(stdout).map((r) => r.stdout)).toEqual(hostile.map((line) => `${line}\n`));
+      expect(pwned()).toEqual([]);
+    });
+
+    it('gives every command its line in $RXJS_POOL_ITEM', async () => {
+      const { code, stdout } = await runCli(
+        ['run', '--', 'sh', '-c', 'printf %s "$RXJS_POOL_ITEM"'],
+        { stdin: lines('$(touch pwned-env)') },
+      );
+      expect(code).toBe(0);
+      expect(results(stdout).map((r) => r.stdout)).toEqual(['$(touch pwned-env)']);
+      expect(pwned()).toEqual([]);
+    });
   });
 
   it('writes results in input order with --ordered', async () => {
@@ -491,8 +551,8 @@ describe('rxjs-pool run', () => {
 
     it.each([
       [['--bogus'], /unknown option '--bogus'/],
-      [['--concurrency', '0'], /argument '0' is invalid/],
-      [['--halt', 'later'], /argument 'later' is invalid/],
+      [['--concurrency', '0'], /Expected `--concurrency` to be .*, received `0`/],
+      [['--halt', 'later'], /Expected `--halt` to be one of abort, drain, received `later`/],
       [['--input', 'no-such-file.txt'], /cannot read --input no-such-file.txt: ENOENT/],
       [['--leftover', 'no-such-dir/left.txt'], /cannot write --leftover no-such-dir\/left.txt/],
     ])('exits 2 for %j with a clear message, and runs nothing', async (flags, message) => {
@@ -508,7 +568,7 @@ describe('rxjs-pool run', () => {
     it('exits 2 without a command', async () => {
       const { code, stderr } = await runCli(['run', '--']);
       expect(code).toBe(2);
-      expect(stderr).toMatch(/missing required argument 'command'/);
+      expect(stderr).toMatch(/missing the command to run/);
     });
   });
 });

@@ -21,6 +21,7 @@ async function parse(...argv: string[]): Promise<Parsed> {
       parsed.run = { options, command };
       return 9;
     },
+    version: () => '1.2.3',
   };
   parsed.code = await parseCli(argv, actions, {
     writeOut: (text) => (parsed.out += text),
@@ -70,7 +71,9 @@ describe('parseCli', () => {
       const parsed = await parse('demo', '--concurrency', '0');
       expect(parsed.code).toBe(2);
       expect(parsed.demo).toBeUndefined();
-      expect(parsed.err).toMatch(/--concurrency <n>' argument '0' is invalid/);
+      expect(parsed.err).toMatch(
+        /Expected `--concurrency` to be an integer from 1 and up, or Infinity, received `0`/,
+      );
     });
   });
 
@@ -140,22 +143,42 @@ describe('parseCli', () => {
       expect(parsed.run?.options.concurrency).toBe(3);
     });
 
+    it('reads values given with = and short values written together', async () => {
+      const parsed = await parse('run', '--buffer-size=3', '-j5', '--', 'echo');
+      expect(parsed.run?.options).toMatchObject({ bufferSize: 3, concurrency: 5 });
+    });
+
+    it('ends its own options at the first argument that is not one, without --', async () => {
+      const parsed = await parse('run', '-j', '2', 'grep', '-c', '--ordered', '{}');
+      expect(parsed.run?.command).toEqual(['grep', '-c', '--ordered', '{}']);
+      expect(parsed.run?.options).toMatchObject({ concurrency: 2, ordered: false });
+    });
+
     it.each([
       [['run', '--bogus', '--', 'echo'], /unknown option '--bogus'/],
-      [['run', '--concurrency', '0', '--', 'echo'], /argument '0' is invalid/],
-      [['run', '--concurrency', '1.5', '--', 'echo'], /argument '1.5' is invalid/],
-      [['run', '--halt', 'soon', '--', 'echo'], /argument 'soon' is invalid.*abort, drain/],
-      [['run', '--retry', '-1', '--', 'echo'], /argument '-1' is invalid/],
-      [['run', '--timeout', '0', '--', 'echo'], /argument '0' is invalid/],
-      [['run', '--input'], /argument missing/],
-      [['run'], /missing required argument 'command'/],
-      [['run', '--'], /missing required argument 'command'/],
+      [['run', '-x', '--', 'echo'], /unknown option '-x'/],
+      [['run', '--concurrency', '0', '--', 'echo'], /Expected `--concurrency` to be an integer/],
+      [['run', '--concurrency', '1.5', '--', 'echo'], /received `1\.5`/],
+      [
+        ['run', '--halt', 'soon', '--', 'echo'],
+        /Expected `--halt` to be one of abort, drain, received `soon`/,
+      ],
+      [['run', '--retry', '-1', '--', 'echo'], /Expected `--retry` to be .*, received `-1`/],
+      [['run', '--timeout', '0', '--', 'echo'], /Expected `--timeout` to be .*, received `0`/],
+      [['run', '--ordered=yes', '--', 'echo'], /option '--ordered' takes no value/],
+      [['run', '--input'], /option '--input <file>' needs a value/],
+      [['run'], /missing the command to run/],
+      [['run', '--'], /missing the command to run/],
+      [['run', '--', ''], /missing the command to run/],
+      [['demo', 'extra'], /unexpected argument 'extra'/],
       [['frobnicate'], /unknown command 'frobnicate'/],
     ])('refuses %j with exit code 2, a clear message, and nothing run', async (argv, message) => {
       const parsed = await parse(...argv);
       expect(parsed.code).toBe(2);
       expect(parsed.err).toMatch(message);
+      expect(parsed.err).toMatch(/add --help for usage/);
       expect(parsed.run).toBeUndefined();
+      expect(parsed.demo).toBeUndefined();
     });
   });
 
@@ -163,6 +186,26 @@ describe('parseCli', () => {
     const parsed = await parse('run', '--help');
     expect(parsed.code).toBe(0);
     expect(parsed.out).toMatch(/Usage: rxjs-pool run \[options\] -- <command> \[args\.\.\.\]/);
+    expect(parsed.out).toMatch(
+      /^ {2}-j, --concurrency <n> +how many commands run at once \(default: the number of CPUs\)$/m,
+    );
+    expect(parsed.out).toMatch(/^ {2}--no-progress +no progress bar on standard error$/m);
+    expect(parsed.run).toBeUndefined();
+  });
+
+  it.each([[['--help']], [['-h']], [['help']], [['help', 'demo']], [['demo', '-h']]])(
+    'shows help for %j with exit code 0',
+    async (argv) => {
+      const parsed = await parse(...argv);
+      expect(parsed.code).toBe(0);
+      expect(parsed.out).toMatch(/^Usage: rxjs-pool /);
+      expect(parsed.err).toBe('');
+    },
+  );
+
+  it('prints the version with --version', async () => {
+    const parsed = await parse('--version');
+    expect({ code: parsed.code, out: parsed.out }).toEqual({ code: 0, out: '1.2.3\n' });
   });
 
   it('shows help with exit code 2 when no subcommand is given', async () => {

@@ -2,7 +2,12 @@ import { defer, tap } from 'rxjs';
 import { BufferOverflowError, poolFrom, pool } from '../../src/index.js';
 import type { PoolOptions } from '../../src/index.js';
 import type { RunHelpers } from 'rxjs/testing';
-import { type Cold, expectLedgerBalances, newScheduler, reportCollector } from './helpers.js';
+import {
+  type Cold,
+  expectLedgerBalances,
+  newScheduler,
+  reportCollector,
+} from '../helpers/marbles.js';
 
 describe("halt: 'drain'", () => {
   const errA = new Error('a failed');

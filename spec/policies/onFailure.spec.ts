@@ -1,6 +1,6 @@
 import { take, tap } from 'rxjs';
 import { pool } from '../../src/index.js';
-import { type Cold, newScheduler, reportCollector } from './helpers.js';
+import { type Cold, newScheduler, reportCollector } from '../helpers/marbles.js';
 
 describe('onFailure', () => {
   const errA = new Error('a failed');

@@ -1,7 +1,8 @@
-import { Subject } from 'rxjs';
+import { inspect } from 'node:util';
+import { of, Subject } from 'rxjs';
 import { pool } from '../../src/index.js';
 import type { PoolOptions, PoolProgress } from '../../src/index.js';
-import { type Cold, newScheduler, reportCollector } from './helpers.js';
+import { type Cold, newScheduler, reportCollector } from '../helpers/marbles.js';
 
 type Snapshot = PoolProgress & { frame: number };
 
@@ -171,5 +172,60 @@ describe('onProgress', () => {
     expect(errors[0]).toBe(thrown);
     expect(collector.only().reason).toBe('error');
     expect(collector.only().error).toBe(thrown);
+  });
+});
+
+describe('onProgress: the object it receives', () => {
+  const counters = ['accepted', 'queued', 'active', 'succeeded', 'failed', 'retried', 'dropped'];
+
+  function lastProgress(): { view: Readonly<PoolProgress>; copies: PoolProgress[] } {
+    let view: Readonly<PoolProgress> | undefined;
+    const copies: PoolProgress[] = [];
+    of(1, 2, 3)
+      .pipe(
+        pool((x: number) => of(x), {
+          concurrency: 2,
+          onProgress: (progress) => {
+            view = progress;
+            copies.push({ ...progress });
+          },
+        }),
+      )
+      .subscribe();
+    return { view: view!, copies };
+  }
+
+  it('shows exactly the seven counters to a spread, Object.keys, JSON.stringify and console.log', () => {
+    const { view, copies } = lastProgress();
+    const last = copies[copies.length - 1]!;
+    expect(Object.keys(last)).toEqual(counters);
+    expect(last).toEqual({
+      accepted: 3,
+      queued: 0,
+      active: 0,
+      succeeded: 3,
+      failed: 0,
+      retried: 0,
+      dropped: 0,
+    });
+    expect(Object.keys(view)).toEqual(counters);
+    expect(JSON.parse(JSON.stringify(view))).toEqual(last);
+    expect(inspect(view)).toBe(inspect(last));
+  });
+
+  it('is a copy: writing to it changes nothing in the pool', () => {
+    const seen: number[] = [];
+    of(1, 2)
+      .pipe(
+        pool((x: number) => of(x), {
+          concurrency: 1,
+          onProgress: (progress) => {
+            seen.push(progress.succeeded);
+            (progress as { succeeded: number }).succeeded = 100;
+          },
+        }),
+      )
+      .subscribe();
+    expect(Math.max(...seen)).toBe(2);
   });
 });

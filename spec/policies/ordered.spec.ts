@@ -1,6 +1,11 @@
-import { tap } from 'rxjs';
-import { BufferOverflowError, pool, poolFrom } from '../../src/index.js';
-import { type Cold, expectLedgerBalances, newScheduler, reportCollector } from './helpers.js';
+import { lastValueFrom, take, tap, toArray } from 'rxjs';
+import { BufferOverflowError, pool, poolFrom, type PoolReport } from '../../src/index.js';
+import {
+  type Cold,
+  expectLedgerBalances,
+  newScheduler,
+  reportCollector,
+} from '../helpers/marbles.js';
 
 describe('ordered', () => {
   const errB = new Error('b failed');
@@ -295,5 +300,46 @@ describe('ordered', () => {
       unfinished: [],
     });
     expectLedgerBalances(report);
+  });
+});
+
+describe('ordered: when an item succeeds', () => {
+  it('counts a held-back item whose only result reached downstream as succeeded, even when downstream ends the run on it (take)', () => {
+    const collector = reportCollector<string>();
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('(AB|)');
+      const inners: Record<string, Cold> = { A: cold('--a|'), B: cold('(b|)') };
+      const result = source.pipe(
+        pool((item: string) => inners[item]!, {
+          concurrency: 2,
+          ordered: true,
+          onFinalize: collector.onFinalize,
+        }),
+        take(2),
+      );
+      expectObservable(result).toBe('--a(b|)');
+      expectSubscriptions(inners.A!.subscriptions).toBe('^--!');
+      expectSubscriptions(inners.B!.subscriptions).toBe('(^!)');
+    });
+    const report = collector.only();
+    expect(report).toMatchObject({ succeeded: 2, unfinished: [] });
+    expectLedgerBalances(report);
+  });
+
+  it('counts a held-back promise result that reached downstream as succeeded, as without ordered', async () => {
+    let report: PoolReport<string> | undefined;
+    let releaseA!: (value: string) => void;
+    const slow = new Promise<string>((resolve) => (releaseA = resolve));
+    const done = lastValueFrom(
+      poolFrom(['A', 'B'], (x: string) => (x === 'A' ? slow : Promise.resolve('b')), {
+        concurrency: 2,
+        ordered: true,
+        onFinalize: (r) => (report = r),
+      }).pipe(take(2), toArray()),
+    );
+    await Promise.resolve();
+    releaseA('a');
+    await expect(done).resolves.toEqual(['a', 'b']);
+    expect(report).toMatchObject({ reason: 'unsubscribed', succeeded: 2, unfinished: [] });
   });
 });

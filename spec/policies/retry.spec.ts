@@ -1,7 +1,12 @@
 import { NEVER, of, Subject, throwError } from 'rxjs';
 import { pool } from '../../src/index.js';
 import type { WorkContext } from '../../src/index.js';
-import { type Cold, expectLedgerBalances, newScheduler, reportCollector } from './helpers.js';
+import {
+  type Cold,
+  expectLedgerBalances,
+  newScheduler,
+  reportCollector,
+} from '../helpers/marbles.js';
 
 describe('retry', () => {
   const err1 = new Error('attempt 1 failed');
@@ -481,5 +486,34 @@ describe('retry', () => {
       expect(errors).toEqual([err1]);
       expect(jest.getTimerCount()).toBe(0);
     });
+  });
+});
+
+describe('retry: a delay function that ends the pool', () => {
+  it('never subscribes the notifier it returns, so no timer of it outlives the pool', () => {
+    const collector = reportCollector<string>();
+    const halted = new Error('halted from the delay function');
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const controller = new AbortController();
+      const source = cold('a|');
+      const notifier = cold('---x');
+      const result = source.pipe(
+        pool(() => throwError(() => new Error('attempt failed')), {
+          concurrency: 1,
+          signal: controller.signal,
+          retry: {
+            count: 1,
+            delay: () => {
+              controller.abort(halted);
+              return notifier;
+            },
+          },
+          onFinalize: collector.onFinalize,
+        }),
+      );
+      expectObservable(result).toBe('#', undefined, halted);
+      expectSubscriptions(notifier.subscriptions).toBe([]);
+    });
+    expect(collector.only()).toMatchObject({ reason: 'error', error: halted, unfinished: ['a'] });
   });
 });

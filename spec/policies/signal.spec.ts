@@ -8,7 +8,7 @@ import {
   expectNeverHeldOpen,
   newScheduler,
   reportCollector,
-} from './helpers.js';
+} from '../helpers/marbles.js';
 
 function abortListeners(signal: AbortSignal): number {
   return getEventListeners(signal, 'abort').length;

@@ -8,7 +8,7 @@ import {
   expectNeverHeldOpen,
   newScheduler,
   reportCollector,
-} from './helpers.js';
+} from '../helpers/marbles.js';
 
 describe('stop', () => {
   const errA = new Error('a failed');

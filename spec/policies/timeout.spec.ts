@@ -11,7 +11,7 @@ import {
 } from 'rxjs';
 import { pool, poolFrom } from '../../src/index.js';
 import type { WorkContext } from '../../src/index.js';
-import { type Cold, newScheduler, reportCollector } from './helpers.js';
+import { type Cold, newScheduler, reportCollector } from '../helpers/marbles.js';
 
 describe('timeout', () => {
   it("fails an attempt that outlasts it with RxJS's TimeoutError, unsubscribing it then", () => {

@@ -1,6 +1,11 @@
 import { tap } from 'rxjs';
 import { BufferOverflowError, pool } from '../../src/index.js';
-import { type Cold, expectLedgerBalances, newScheduler, reportCollector } from './helpers.js';
+import {
+  type Cold,
+  expectLedgerBalances,
+  newScheduler,
+  reportCollector,
+} from '../helpers/marbles.js';
 
 describe('tolerate', () => {
   const errA = new Error('a failed');

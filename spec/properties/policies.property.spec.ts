@@ -43,6 +43,7 @@ import type {
   HaltStrategy,
   OverflowStrategy,
   PoolOptions,
+  PoolOutcome,
   PoolProgress,
   PoolReport,
   WorkContext,
@@ -211,6 +212,7 @@ type EventType =
   | 'complete' // downstream completes
   | 'onFailure'
   | 'onDrop'
+  | 'onSettle' // the item settled with `outcome`
   | 'finalize';
 
 interface LogEvent {
@@ -222,6 +224,7 @@ interface LogEvent {
   /** The retryCount the delay function received. */
   count?: number;
   error?: unknown;
+  outcome?: PoolOutcome;
 }
 
 /** What `onProgress` saw: the distinct views, a copy of each, and the invariants it broke. */
@@ -314,6 +317,7 @@ function loggedOptions(
     ordered: s.ordered,
     onFailure: (error, item) => at('onFailure', { item, error }),
     onDrop: (item) => at('onDrop', { item }),
+    onSettle: (item, outcome, error) => at('onSettle', { item, outcome, error }),
     onFinalize: (report) => {
       reports.push(report);
       at('finalize');
@@ -656,7 +660,41 @@ const WAIT_ENDS: EventType[] = ['wait-release', 'notify', 'notifier-complete', '
 // Properties
 // ---------------------------------------------------------------------------------------------
 
-describe('property: issue-3 policies', () => {
+describe('property: policies', () => {
+  it('settles every accepted item exactly once, and the report is made of the same events, in the same order', () => {
+    fc.assert(
+      fc.property(arbScenario, (s) => {
+        const t = run(s);
+        withTrace(t, () => {
+          const report = t.reports[0]!;
+          const settles = t.log.filter((e) => e.type === 'onSettle');
+          const finalize = t.log.findIndex((e) => e.type === 'finalize');
+          // Every settle comes before onFinalize.
+          expect(t.log.slice(finalize).some((e) => e.type === 'onSettle')).toBe(false);
+          expect(settles).toHaveLength(report.accepted);
+          const of = (outcome: PoolOutcome) =>
+            settles.filter((e) => e.outcome === outcome).map((e) => e.item);
+          expect(of('succeeded')).toHaveLength(report.succeeded);
+          expect(of('failed')).toHaveLength(report.failed);
+          expect(of('dropped')).toHaveLength(report.dropped);
+          expect(of('unstarted')).toEqual(report.unstarted);
+          expect(of('unfinished')).toEqual(report.unfinished);
+          // onFailure and onDrop are the same events: each follows its item's settle.
+          expect(t.log.filter((e) => e.type === 'onFailure').map((e) => e.item)).toEqual(
+            of('failed'),
+          );
+          expect(t.log.filter((e) => e.type === 'onDrop').map((e) => e.item)).toEqual(
+            of('dropped'),
+          );
+          for (const e of settles) {
+            if (e.outcome === 'failed') expect(e.error).toBeDefined();
+          }
+        });
+      }),
+      params,
+    );
+  });
+
   it('with tolerate k, halts exactly when failure k+1 happens and never earlier', () => {
     fc.assert(
       fc.property(arbScenario, (s) => {

@@ -80,7 +80,8 @@ export function killGroup(child: ChildProcess): void {
 
 /**
  * Runs one command as an Observable: subscribing spawns it (no shell unless the command line is
- * `/bin/sh -c ...`), and it emits once and completes when the command exits with code 0, or fails
+ * `/bin/sh -c ...`), with the CLI's environment plus the command line's `env`, and it emits once
+ * and completes when the command exits with code 0, or fails
  * with a {@link CommandFailedError}. Its standard input is closed; its standard output is collected.
  *
  * The command runs in a process group of its own, so that a Ctrl-C in the terminal reaches only
@@ -106,6 +107,7 @@ export function runChild(command: CommandLine, signal: AbortSignal): Observable<
     let stderr = '';
     const child = spawn(command.file, [...command.args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...command.env },
       detached: true,
     });
     const kill = (): void => killGroup(child);

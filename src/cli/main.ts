@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import { runDemo } from './demo.js';
+import { packageVersion } from './packageVersion.js';
 import { parseCli } from './program.js';
 import { runItems } from './run.js';
 
@@ -33,6 +34,7 @@ parseCli(
         progressStream: process.stderr,
         onOutputGone: (listener) => process.stdout.on('error', listener),
       }),
+    version: () => packageVersion(),
   },
   {
     writeOut: (text) => process.stdout.write(text),

@@ -38,23 +38,78 @@ export function abortContext(holder: AbortableContext, reason: unknown): void {
 }
 
 /**
- * What every context shares, on its prototype so that a copy does not take them: how
- * `JSON.stringify` and `console.log` show it.
+ * The {@link WorkContext} of one attempt, safe to copy: `index`, `attempt` and `signal` are its
+ * only own properties, all enumerable, so a spread or `Object.assign` copy keeps a working
+ * `signal`; the signal's AbortController is still created only when `signal` is first read (a copy
+ * reads it). How `JSON.stringify` and `console.log` show it lives on the prototype, so a copy does
+ * not take it. Nothing of the pool's bookkeeping is reachable from it.
+ *
+ * @internal
  */
-const contextPrototype = {
-  toJSON(this: WorkContext): { index: number; attempt: number } {
+class CopyableWorkContext implements WorkContext {
+  readonly #holder: AbortableContext;
+  declare readonly signal: AbortSignal;
+
+  constructor(
+    holder: AbortableContext,
+    readonly index: number,
+    readonly attempt: number,
+  ) {
+    this.#holder = holder;
+    // An own accessor (one shared descriptor), so that a copy of the context keeps its signal.
+    Object.defineProperty(this, 'signal', CopyableWorkContext.signalProperty);
+  }
+
+  static readonly signalProperty: PropertyDescriptor = {
+    get(this: CopyableWorkContext): AbortSignal {
+      return signalOf(this.#holder);
+    },
+    enumerable: true,
+  };
+
+  toJSON(): { index: number; attempt: number } {
     return { index: this.index, attempt: this.attempt };
-  },
-  [inspectCustom](this: WorkContext): WorkContext {
+  }
+
+  [inspectCustom](): WorkContext {
     return { index: this.index, attempt: this.attempt, signal: this.signal };
-  },
-};
+  }
+}
 
 /**
- * The {@link WorkContext} of one attempt. `index`, `attempt` and `signal` are its only own
- * properties, all enumerable, so a spread or `Object.assign` copy keeps a working `signal`; the
- * signal's AbortController is still created only when `signal` is first read (a copy reads it).
- * Nothing of the pool's bookkeeping is reachable from it.
+ * The context handed to work declared with a single parameter, which cannot read it: the same
+ * `index`, `attempt` and `signal`, with `signal` on the prototype (an own accessor per item would
+ * cost more than the rest of the pool's work for a promise that settles at once).
+ *
+ * @internal
+ */
+class PlainWorkContext implements WorkContext {
+  readonly #holder: AbortableContext;
+
+  constructor(
+    holder: AbortableContext,
+    readonly index: number,
+    readonly attempt: number,
+  ) {
+    this.#holder = holder;
+  }
+
+  get signal(): AbortSignal {
+    return signalOf(this.#holder);
+  }
+
+  toJSON(): { index: number; attempt: number } {
+    return { index: this.index, attempt: this.attempt };
+  }
+
+  [inspectCustom](): WorkContext {
+    return { index: this.index, attempt: this.attempt, signal: this.signal };
+  }
+}
+
+/**
+ * Creates one attempt's {@link WorkContext}: copy-safe unless the work was declared with exactly
+ * one parameter (`work.length === 1`), and so cannot receive it as a named parameter.
  *
  * @internal
  */
@@ -62,13 +117,9 @@ export function createWorkContext(
   holder: AbortableContext,
   index: number,
   attempt: number,
+  isCopySafe: boolean,
 ): WorkContext {
-  return {
-    __proto__: contextPrototype,
-    index,
-    attempt,
-    get signal(): AbortSignal {
-      return signalOf(holder);
-    },
-  } as WorkContext;
+  return isCopySafe
+    ? new CopyableWorkContext(holder, index, attempt)
+    : new PlainWorkContext(holder, index, attempt);
 }

@@ -16,7 +16,7 @@ import { isPromiseLike } from './isPromiseLike.js';
 import { Job, JobStatus, Starting } from './job.js';
 import { JobLine } from './jobLine.js';
 import { Ledger } from './ledger.js';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from '../policies/options.js';
 import { emptyProgress, type ProgressSnapshot } from './progressView.js';
 import { reportLost } from './reportLost.js';
 import { RingQueue } from './ringQueue.js';
@@ -57,7 +57,7 @@ interface PendingEnd<R> {
   readonly error: unknown;
   readonly abortReason: unknown;
   /** Jobs abandoned by the teardown, oldest first; reported `unfinished` when the end finishes. */
-  unfinished?: Job<unknown, R>[];
+  unfinished?: Job<unknown, R>[] | undefined;
 }
 
 /**
@@ -122,6 +122,8 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R> {
   private readonly handedOver = new JobLine<T, R>();
   private readonly ledger = new Ledger<T>();
   private readonly bound: number;
+  /** Work declared with one parameter cannot take the context by name: it gets the plain one. */
+  private readonly isContextCopySafe: boolean;
   private isPumping = false;
   private isFlushing = false;
   private mustFlushAgain = false;
@@ -156,6 +158,7 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R> {
     private readonly source: SourceConnector<T>,
   ) {
     this.bound = options.concurrency + options.bufferSize;
+    this.isContextCopySafe = work.length !== 1;
     this.queueIndexes = options.overflow === 'drop-newest' ? new RingQueue<number>() : undefined;
     this.onOutsideAbort = options.signal === undefined ? undefined : () => this.abortFromOutside();
   }
@@ -424,7 +427,10 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R> {
     let input: ObservableInput<R>;
     let isPromise: boolean;
     try {
-      input = this.work(job.item, createWorkContext(holder, job.index, attempt));
+      input = this.work(
+        job.item,
+        createWorkContext(holder, job.index, attempt, this.isContextCopySafe),
+      );
       // Inside the try: reading `then` of what work returned may throw, and that is its failure.
       isPromise = isPromiseLike<R>(input);
     } catch (error) {

@@ -1,18 +1,25 @@
 import { config } from 'rxjs';
 
 /**
- * Hands an error that nobody can receive any more (thrown by a user callback after downstream has
- * gone, or by an iterator's `return()`) to RxJS's `config.onUnhandledError` when the application
- * set one. Otherwise it is dropped: the pool never crashes the process from a teardown.
+ * Reports an error that nobody can receive any more (a throwing `onFinalize` during an error
+ * halt, an iterator's `return()` that throws, a source that cannot settle after an error) as RxJS
+ * reports an unhandled error: to `config.onUnhandledError` when the application set one, else
+ * rethrown on a later macrotask, so that it is seen (in Node it ends the process unless an
+ * `uncaughtException` handler takes it) without breaking the teardown under way.
  *
  * @internal
  */
 export function reportLost(error: unknown): void {
   const hook = config.onUnhandledError;
-  if (hook === null || hook === undefined) return;
-  try {
-    hook(error);
-  } catch {
-    // The application's own hook threw: there is nowhere left to send it.
+  if (hook !== null && hook !== undefined) {
+    try {
+      hook(error);
+    } catch {
+      // The application's own hook threw: there is nowhere left to send it.
+    }
+    return;
   }
+  setTimeout(() => {
+    throw error;
+  });
 }

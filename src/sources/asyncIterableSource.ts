@@ -1,9 +1,5 @@
 import type { PoolSource, PoolSourceTarget } from './poolSource.js';
-import {
-  notAnIteratorResult,
-  releaseIterator,
-  type ReleasableIterator,
-} from './releaseIterator.js';
+import { notAnIteratorResult, releaseIterator } from './releaseIterator.js';
 
 /**
  * An async iterable as a {@link PoolSource}: at most one `next()` pending, one item per pull.
@@ -19,9 +15,14 @@ export class AsyncIterableSource<T> implements PoolSource<T> {
   isPending = false;
   private isDone = false;
 
+  /**
+   * @param onRelease - told the pool's reason before `return()` is called, by a source that
+   *   refuses its producer's pending items with that cause (`channel()`).
+   */
   constructor(
     private readonly iterator: AsyncIterator<T>,
     private readonly target: PoolSourceTarget<T>,
+    private readonly onRelease?: (reason: unknown) => void,
   ) {}
 
   pull(): void {
@@ -42,7 +43,7 @@ export class AsyncIterableSource<T> implements PoolSource<T> {
   release(reason: unknown): void {
     if (this.isDone) return;
     this.isDone = true;
-    releaseIterator(this.iterator as ReleasableIterator, reason);
+    releaseIterator(this.iterator, this.onRelease, reason);
   }
 
   private answered(result: IteratorResult<T> | undefined, error: unknown, failed: boolean): void {

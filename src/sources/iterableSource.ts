@@ -1,9 +1,5 @@
 import type { PoolSource, PoolSourceTarget } from './poolSource.js';
-import {
-  notAnIteratorResult,
-  releaseIterator,
-  type ReleasableIterator,
-} from './releaseIterator.js';
+import { notAnIteratorResult, releaseIterator } from './releaseIterator.js';
 
 /**
  * A sync iterable as a {@link PoolSource}: one `next()` per pull, in the same call stack in which
@@ -62,6 +58,6 @@ export class IterableSource<T> implements PoolSource<T> {
   private releaseNow(): void {
     this.hasReleasePending = false;
     this.isDone = true;
-    releaseIterator(this.iterator as ReleasableIterator, this.releaseReason);
+    releaseIterator(this.iterator, undefined, this.releaseReason);
   }
 }

@@ -134,6 +134,7 @@ export const poolSource: unique symbol = Symbol.for('rxjs-pool.source') as never
  * @see {@link PoolSource}
  */
 export interface PoolSourceInput<T> {
+  /** Opens a new {@link PoolSource} for each run; see {@link PoolSourceFactory}. */
   [poolSource]: PoolSourceFactory<T>;
 }
 

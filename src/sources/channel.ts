@@ -1,4 +1,5 @@
-import { haltCause } from './sources/releaseIterator.js';
+import { AsyncIterableSource } from './asyncIterableSource.js';
+import { poolSource, type PoolSourceInput } from './poolSource.js';
 
 /**
  * Why a {@link Channel.put} was refused: the channel was closed with `close()`, or the pool that
@@ -25,6 +26,7 @@ import { haltCause } from './sources/releaseIterator.js';
  * @see {@link https://rxjs.dev/api/operators/mergeMap | mergeMap}
  */
 export class ChannelClosedError<T = unknown> extends Error {
+  /** Always `'ChannelClosedError'`, so the error is told apart after serialization too. */
   override readonly name = 'ChannelClosedError';
 
   /**
@@ -61,7 +63,7 @@ export class ChannelClosedError<T = unknown> extends Error {
  * await produce(ch);
  * ```
  */
-export interface Channel<T> extends AsyncIterable<T> {
+export interface Channel<T> extends AsyncIterable<T>, PoolSourceInput<T> {
   /**
    * Offers one item to the pool. Resolves once the pool has taken it (so a producer that awaits each
    * put never runs further ahead than the pool's bound, `concurrency + bufferSize`). Rejects with a
@@ -209,7 +211,7 @@ export function channel<T>(): Channel<T> {
     return put;
   };
 
-  const iterator: AsyncIterator<T, undefined> & { [haltCause](error: unknown): void } = {
+  const iterator: AsyncIterator<T, undefined> = {
     next(): Promise<IteratorResult<T, undefined>> {
       if (released !== undefined) return Promise.resolve(DONE);
       const put = takePut();
@@ -241,9 +243,16 @@ export function channel<T>(): Channel<T> {
       release(undefined);
       return Promise.resolve(DONE);
     },
-    [haltCause](error: unknown): void {
-      release(error);
-    },
+  };
+
+  const consume = (): AsyncIterator<T, undefined> => {
+    if (consumed) {
+      throw new TypeError(
+        'channel(): this channel already has a consumer. A channel feeds a single pool; create one channel per pool.',
+      );
+    }
+    consumed = true;
+    return iterator;
   };
 
   return {
@@ -275,15 +284,10 @@ export function channel<T>(): Channel<T> {
         resolve(undefined);
       }
     },
-    [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
-      if (consumed) {
-        throw new TypeError(
-          'channel(): this channel already has a consumer. A channel feeds a single pool; create one channel per pool.',
-        );
-      }
-      consumed = true;
-      return iterator;
-    },
+    [Symbol.asyncIterator]: consume,
+    // The pool pulls the channel as an async iterator, and tells it the reason it let go, so
+    // that pending puts reject with the pool's error as their cause.
+    [poolSource]: (target) => new AsyncIterableSource(consume(), target, release),
   };
 }
 

@@ -1,9 +1,6 @@
 import { of, take } from 'rxjs';
-import { channel, ChannelClosedError } from '../src/channel';
-import { poolFrom } from '../src/poolFrom';
-import type { PoolReport } from '../src/types';
-
-const haltCause = Symbol.for('rxjs-pool.haltCause');
+import { channel, ChannelClosedError, poolFrom, poolSource } from '../../src/index.js';
+import type { Channel, PoolReport, PoolSource } from '../../src/index.js';
 
 /** Lets every queued promise reaction run. */
 async function flush(): Promise<void> {
@@ -28,10 +25,18 @@ function track<V>(promise: Promise<V>): {
   return tracked;
 }
 
-type Releasable<T> = AsyncIterator<T, undefined> & { [haltCause]: (error: unknown) => void };
+function consumerOf<T>(ch: AsyncIterable<T>): AsyncIterator<T, undefined> {
+  return ch[Symbol.asyncIterator]() as AsyncIterator<T, undefined>;
+}
 
-function consumerOf<T>(ch: AsyncIterable<T>): Releasable<T> {
-  return ch[Symbol.asyncIterator]() as Releasable<T>;
+/** The channel opened as a pool opens it: a PoolSource whose target takes nothing. */
+function pooledSourceOf<T>(ch: Channel<T>): PoolSource<T> {
+  return ch[poolSource]({
+    next: () => true,
+    ready: () => undefined,
+    complete: () => undefined,
+    error: () => undefined,
+  });
 }
 
 describe('channel', () => {
@@ -124,11 +129,10 @@ describe('channel', () => {
   describe('release by the pool', () => {
     it('rejects pending puts with the halting error as cause', async () => {
       const ch = channel<number>();
-      const it = consumerOf(ch);
+      const source = pooledSourceOf(ch);
       const put = track(ch.put(1));
       const boom = new Error('boom');
-      it[haltCause](boom);
-      await it.return!();
+      source.release(boom);
       await flush();
       expect(put.state).toBe('rejected');
       expect(put.error).toBeInstanceOf(ChannelClosedError);
@@ -138,10 +142,9 @@ describe('channel', () => {
 
     it('rejects every later put with the halting error as cause', async () => {
       const ch = channel<number>();
-      const it = consumerOf(ch);
+      const source = pooledSourceOf(ch);
       const boom = new Error('boom');
-      it[haltCause](boom);
-      await it.return!();
+      source.release(boom);
       const put = track(ch.put(2));
       await flush();
       expect(put.state).toBe('rejected');
@@ -188,13 +191,11 @@ describe('channel', () => {
       expect((put.error as Error).cause).toBe(reason);
     });
 
-    it('keeps the cause of the hook when return() follows it', async () => {
+    it("keeps the pool's reason as the cause once the release has called return()", async () => {
       const ch = channel<number>();
-      const it = consumerOf(ch);
+      const source = pooledSourceOf(ch);
       const boom = new Error('boom');
-      it[haltCause](boom);
-      await it.return!();
-      await it.return!();
+      source.release(boom);
       const put = track(ch.put(1));
       await flush();
       expect((put.error as Error).cause).toBe(boom);
@@ -246,10 +247,9 @@ describe('channel', () => {
       process.on('unhandledRejection', unhandled);
       try {
         const ch = channel<number>();
-        const it = consumerOf(ch);
+        const source = pooledSourceOf(ch);
         void ch.put(1);
-        it[haltCause](new Error('boom'));
-        await it.return!();
+        source.release(new Error('boom'));
         void ch.put(2);
         await new Promise((resolve) => setImmediate(resolve));
         await new Promise((resolve) => setImmediate(resolve));

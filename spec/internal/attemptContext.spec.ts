@@ -1,0 +1,92 @@
+/**
+ * The WorkContext a user may copy: a spread or `Object.assign` copy keeps `index`, `attempt` and
+ * a working `signal` (still created only when read), and nothing of the pool's bookkeeping.
+ */
+import { of, throwError } from 'rxjs';
+import { pool, type WorkContext } from '../../src/index.js';
+
+function contextsOf(attempts: number): WorkContext[] {
+  const seen: WorkContext[] = [];
+  of('a')
+    .pipe(
+      pool(
+        (_item: string, context: WorkContext) => {
+          seen.push(context);
+          return context.attempt < attempts ? throwError(() => new Error('again')) : of(1);
+        },
+        { concurrency: 1, retry: attempts - 1 },
+      ),
+    )
+    .subscribe();
+  return seen;
+}
+
+describe('WorkContext copies', () => {
+  it.each([
+    ['a spread', (c: WorkContext) => ({ ...c })],
+    ['Object.assign', (c: WorkContext) => Object.assign({}, c)],
+  ])(
+    '%s of the first attempt and of a retry keeps index, attempt and a working signal',
+    (_how, copy) => {
+      const contexts = contextsOf(2);
+      expect(contexts).toHaveLength(2);
+      contexts.forEach((context, i) => {
+        const copied = copy(context);
+        expect(Object.keys(copied)).toEqual(['index', 'attempt', 'signal']);
+        expect(copied.index).toBe(0);
+        expect(copied.attempt).toBe(i + 1);
+        expect(copied.signal).toBeInstanceOf(AbortSignal);
+        expect(copied.signal).toBe(context.signal);
+      });
+    },
+  );
+
+  it('lists only index, attempt and signal as its keys, on every attempt', () => {
+    for (const context of contextsOf(3)) {
+      expect(Object.keys(context)).toEqual(['index', 'attempt', 'signal']);
+    }
+  });
+
+  it('creates its signal only when read', () => {
+    let controllers = 0;
+    const Original = AbortController;
+    class Counting extends Original {
+      constructor() {
+        super();
+        controllers++;
+      }
+    }
+    globalThis.AbortController = Counting;
+    try {
+      contextsOf(1);
+      expect(controllers).toBe(0);
+      const [context] = contextsOf(1);
+      void context!.signal;
+      expect(controllers).toBe(1);
+    } finally {
+      globalThis.AbortController = Original;
+    }
+  });
+});
+
+describe('the context of work declared with one parameter', () => {
+  it('still has index, attempt and a working signal, read through arguments', () => {
+    const seen: WorkContext[] = [];
+    of('a')
+      .pipe(
+        pool(
+          function (this: unknown, _item: string) {
+            // eslint-disable-next-line prefer-rest-params
+            seen.push(arguments[1] as WorkContext);
+            return of(1);
+          },
+          { concurrency: 1 },
+        ),
+      )
+      .subscribe();
+    expect(seen[0]!.index).toBe(0);
+    expect(seen[0]!.attempt).toBe(1);
+    expect(seen[0]!.signal).toBeInstanceOf(AbortSignal);
+    expect(JSON.stringify(seen[0])).toBe('{"index":0,"attempt":1}');
+  });
+});
