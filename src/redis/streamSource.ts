@@ -39,8 +39,9 @@ interface WriteBatch {
  *   until it settles, so no other consumer claims a live entry.
  * - An entry that arrives after the pool let go, or that the pool hands back (`unstarted`,
  *   `unfinished`), is released at once: idle time past any `claimIdle`, delivery count unchanged.
- * - `close()` resolves once every write of the run is done; it rejects, naming the entries, if
- *   one failed (those entries stay pending in Redis).
+ * - `close()` resolves once every write of the run is done. If one failed, the entries it would
+ *   have settled stay pending in Redis and are named: in this source's own error when the run
+ *   ends with it (then `close()` resolves: that error is delivered once), else in the rejection.
  *
  * @internal
  */
@@ -147,9 +148,10 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
     if (this.unsettled.size === 0) return;
     const ids = [...this.unsettled];
     if (this.reportedError) {
-      // The pool delivers the run's first error: make it name every entry left pending.
+      // The run ends with this source's own error, which the pool delivers once close() settles:
+      // it names every entry left pending, and is not reported a second time.
       this.reportedError.addUnsettled(ids);
-      throw this.reportedError;
+      return;
     }
     throw new RedisStreamError(this.failedCommand ?? 'write', 'a write did not complete', ids);
   }
