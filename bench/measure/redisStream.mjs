@@ -25,13 +25,8 @@ const noop = async () => undefined;
 /** rxjs-pool/redis, from the same build the bench snapshots for the other workloads. */
 async function importRedisEntry() {
   const override = process.env.BENCH_RXJS_POOL;
-  if (!override) return import('rxjs-pool/redis').catch(beside);
+  if (!override) return import('rxjs-pool/redis');
   return import(pathToFileURL(join(dirname(resolve(override)), 'redis', 'index.js')).href);
-
-  // Until package.json's `exports` lists `./redis`: the same build, beside the core entry.
-  async function beside() {
-    return import(new URL('./redis/index.js', import.meta.resolve('rxjs-pool')).href);
-  }
 }
 
 async function nodeRedis(url) {

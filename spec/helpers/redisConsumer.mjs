@@ -7,25 +7,12 @@
 //
 // config: { url, kind: 'node-redis' | 'ioredis', stream, group, consumer, claimIdle, maxDeliveries,
 //           concurrency, bufferSize, workMs }
-/* global setTimeout, URL */
+/* global setTimeout */
 import { Subject } from 'rxjs';
 
 const config = JSON.parse(process.argv[2]);
 const { poolFrom } = await import('rxjs-pool');
-const { redisStream } = await importRedisEntry();
-
-/**
- * `rxjs-pool/redis` through the package's `exports`. Until package.json's `exports` lists
- * `./redis`, the same build is found beside the core entry that `exports` does resolve.
- */
-async function importRedisEntry() {
-  try {
-    return await import('rxjs-pool/redis');
-  } catch (error) {
-    if (error?.code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
-    return import(new URL('./redis/index.js', import.meta.resolve('rxjs-pool')).href);
-  }
-}
+const { redisStream } = await import('rxjs-pool/redis');
 
 async function connect() {
   if (config.kind === 'ioredis') {

@@ -98,3 +98,18 @@ export function delay(ms: number, signal?: AbortSignal): Promise<void> {
     });
   });
 }
+
+/** Polls until `condition` holds (for a state of the server the spec waits for, never for time). */
+export async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+  while (!(await condition())) await delay(5);
+}
+
+/** The ids of the connections blocked in an `XREADGROUP` now. */
+export async function blockedReaders(admin: AdminClient): Promise<string[]> {
+  const list = (await admin.call('CLIENT', 'LIST')) as string;
+  return list
+    .trim()
+    .split('\n')
+    .filter((line) => / cmd=xreadgroup /.test(line) && / flags=b /.test(line))
+    .map((line) => /\bid=(\d+)/.exec(line)![1]!);
+}

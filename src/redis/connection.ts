@@ -261,6 +261,22 @@ abstract class BaseLink implements RedisLink {
   }
 }
 
+/**
+ * Connects a link over a connection it owns; closes it again if connecting fails. It listens for
+ * the connection's loss before connecting: a client's `error` event that nobody listens to would
+ * throw (node-redis) or be printed (ioredis).
+ */
+async function connectOwned(link: RedisLink, connect: () => Promise<unknown>): Promise<RedisLink> {
+  link.onLost(() => undefined);
+  try {
+    await connect();
+  } catch (error) {
+    await link.detach().catch(() => undefined);
+    throw error;
+  }
+  return link;
+}
+
 class NodeRedisLink extends BaseLink {
   readonly kind = 'node-redis';
   // Our own duplicate has no reconnection, so its socket error is its end; on the user's client
@@ -315,16 +331,7 @@ class NodeRedisLink extends BaseLink {
       disableOfflineQueue: true,
       socket: { ...socket, reconnectStrategy: false },
     });
-    const link = new NodeRedisLink(duplicate, true);
-    // node-redis throws an `error` event that nobody listens to: listen before connecting.
-    link.onLost(() => undefined);
-    try {
-      await duplicate.connect();
-    } catch (error) {
-      await link.detach().catch(() => undefined);
-      throw error;
-    }
-    return link;
+    return connectOwned(new NodeRedisLink(duplicate, true), () => duplicate.connect());
   }
 
   protected async close(): Promise<void> {
@@ -395,15 +402,7 @@ class IORedisLink extends BaseLink {
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     });
-    const link = new IORedisLink(duplicate, true);
-    link.onLost(() => undefined);
-    try {
-      await duplicate.connect();
-    } catch (error) {
-      await link.detach().catch(() => undefined);
-      throw error;
-    }
-    return link;
+    return connectOwned(new IORedisLink(duplicate, true), () => duplicate.connect());
   }
 
   protected async close(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * The error a {@link redisStream} source fails with when Redis does not answer as it must: a lost
  * or killed connection, a Redis restart, an error reply. Its message names Redis, the command, and
- * the ids of the entries this run could not settle; those entries stay pending in Redis (nothing
+ * the ids of the entries whose settling Redis did not confirm; those not written stay pending (nothing
  * is lost), so a new run, or another consumer once `claimIdle` has passed, takes them again.
  *
  * @example
@@ -28,7 +28,11 @@ export class RedisStreamError extends Error {
     this.ids = [...unsettled];
   }
 
-  /** Ids of the entries whose ack, dead letter or release was not written (they stay pending). */
+  /**
+   * Ids of the entries whose ack, dead letter or release was not confirmed by Redis. Those not
+   * written stay pending (nothing is lost); a write whose reply the lost connection took may have
+   * landed all the same.
+   */
   get unsettled(): readonly string[] {
     return this.ids;
   }
@@ -49,7 +53,7 @@ function describe(command: string, detail: string, unsettled: readonly string[])
   const ids =
     unsettled.length === 0
       ? ''
-      : `; entries not settled (they stay pending in Redis): ${listIds(unsettled)}`;
+      : `; entries not settled (not confirmed by Redis; unless written, they stay pending): ${listIds(unsettled)}`;
   return `Redis ${command} failed: ${detail}${ids}`;
 }
 

@@ -39,8 +39,9 @@ interface WriteBatch {
  *   until it settles, so no other consumer claims a live entry.
  * - An entry that arrives after the pool let go, or that the pool hands back (`unstarted`,
  *   `unfinished`), is released at once: idle time past any `claimIdle`, delivery count unchanged.
- * - `close()` resolves once every write of the run is done; it rejects, naming the entries, if
- *   one failed (those entries stay pending in Redis).
+ * - `close()` resolves once every write of the run is done. If one failed, the entries it would
+ *   have settled stay pending in Redis and are named: in this source's own error when the run
+ *   ends with it (then `close()` resolves: that error is delivered once), else in the rejection.
  *
  * @internal
  */
@@ -147,9 +148,10 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
     if (this.unsettled.size === 0) return;
     const ids = [...this.unsettled];
     if (this.reportedError) {
-      // The pool delivers the run's first error: make it name every entry left pending.
+      // The run ends with this source's own error, which the pool delivers once close() settles:
+      // it names every entry left pending, and is not reported a second time.
       this.reportedError.addUnsettled(ids);
-      throw this.reportedError;
+      return;
     }
     throw new RedisStreamError(this.failedCommand ?? 'write', 'a write did not complete', ids);
   }
@@ -215,7 +217,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
         if (claimed.length > 0) return this.hand(claimed);
         if (this.isClaimDue) continue; // the scan goes on
       }
-      const fresh = readGroupEntries(await this.readWithWrites(this.readNewCommand(room)));
+      const fresh = readGroupEntries(await this.readWithWrites(this.readCommand(room, '>')));
       if (fresh.length > 0) return this.hand(fresh.map((raw) => this.toEntry(raw, 1)));
       if (this.options.untilEmpty) {
         if (!scannedFromStart) {
@@ -270,7 +272,8 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
 
   // ---- reads ------------------------------------------------------------------------------
 
-  private readNewCommand(room: number, block?: number): RedisCommand {
+  /** `XREADGROUP` of up to `room` entries after `from` (`>`: new ones), blocking or not. */
+  private readCommand(room: number, from: string, block?: number): RedisCommand {
     const { stream, group, consumer } = this.options;
     const blocking = block === undefined ? [] : ['BLOCK', String(block)];
     return [
@@ -283,7 +286,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
       ...blocking,
       'STREAMS',
       stream,
-      '>',
+      from,
     ];
   }
 
@@ -292,18 +295,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
    * or `undefined` once there are none left.
    */
   private async readOwnPending(room: number): Promise<StreamEntry[] | undefined> {
-    const { stream, group, consumer } = this.options;
-    const reply = await this.readWithWrites([
-      'XREADGROUP',
-      'GROUP',
-      group,
-      consumer,
-      'COUNT',
-      String(room),
-      'STREAMS',
-      stream,
-      this.ownCursor,
-    ]);
+    const reply = await this.readWithWrites(this.readCommand(room, this.ownCursor));
     const raws = readGroupEntries(reply);
     if (raws.length === 0) return undefined;
     this.ownCursor = raws[raws.length - 1]!.id;
@@ -362,7 +354,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
     this.isBlockingRead = true;
     try {
       const reply = await this.command('XREADGROUP', () =>
-        link.send(this.readNewCommand(room, block)),
+        link.send(this.readCommand(room, '>', block)),
       );
       return readGroupEntries(reply);
     } finally {
