@@ -1,4 +1,4 @@
-import { lastValueFrom, take, tap, toArray } from 'rxjs';
+import { lastValueFrom, merge, Subject, take, tap, toArray, type Observable } from 'rxjs';
 import { BufferOverflowError, pool, poolFrom, type PoolReport } from '../../src/index.js';
 import { type Cold, newScheduler } from '../helpers/marbles.js';
 import { expectLedgerBalances, reportCollector } from '../helpers/reports.js';
@@ -372,5 +372,37 @@ describe('ordered: when an item succeeds', () => {
     releaseA('a');
     await expect(done).resolves.toEqual(['a', 'b']);
     expect(report).toMatchObject({ reason: 'unsubscribed', succeeded: 2, unfinished: [] });
+  });
+});
+
+describe('ordered: a head item that fails while its held result is heard', () => {
+  it('keeps the line whole: the items after it still deliver, and the run completes', () => {
+    const collector = reportCollector<string>();
+    const errB = new Error('b failed while its result was heard');
+    newScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const kill = new Subject<string>();
+      const source = cold('(ABC|)');
+      const a = cold('---a|');
+      const b = cold('b----');
+      const c = cold('(c|)');
+      const inners: Record<string, Observable<string>> = { A: a, B: merge(b, kill), C: c };
+      const result = source.pipe(
+        pool((item: string) => inners[item]!, {
+          concurrency: 3,
+          ordered: true,
+          tolerate: 1,
+          onFinalize: collector.onFinalize,
+        }),
+        tap((value) => {
+          if (value === 'b') kill.error(errB);
+        }),
+      );
+      expectObservable(result).toBe('---a(bc|)');
+      expectSubscriptions(source.subscriptions).toBe('(^!)');
+      expectSubscriptions(a.subscriptions).toBe('^---!');
+      expectSubscriptions(b.subscriptions).toBe('^---!');
+      expectSubscriptions(c.subscriptions).toBe('(^!)');
+    });
+    expect(collector.only()).toMatchObject({ reason: 'complete', succeeded: 2, failed: 1 });
   });
 });

@@ -252,3 +252,30 @@ describe('a PoolSource', () => {
     expect(check).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('a PoolSource under for await', () => {
+  it("resumes the loop after a break only once the source's close() has settled", async () => {
+    const closing = deferred<void>();
+    const events: string[] = [];
+    const { input } = batchSource(10, {
+      close: () => {
+        events.push('close');
+        return closing.promise.then(() => {
+          events.push('close settled');
+        });
+      },
+    });
+    const loop = (async () => {
+      for await (const n of poolFrom(input, async (x: number) => x, { concurrency: 1 })) {
+        events.push(`took ${n}`);
+        break;
+      }
+      events.push('after the loop');
+    })();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(events).toEqual(['took 1', 'close']);
+    closing.resolve();
+    await loop;
+    expect(events).toEqual(['took 1', 'close', 'close settled', 'after the loop']);
+  });
+});

@@ -19,7 +19,8 @@ interface Waiter<R> {
  * - Lossless: the end (an error included) is heard after every result handed over before it, and
  *   the pool's end waits for the loop to take them, so the report counts them as they are taken.
  * - Ending the loop early (`break`, `throw`, `return`) calls `return()`, which tears the pool down
- *   like an unsubscribe.
+ *   like an unsubscribe; the loop resumes once the source's `close()` has settled (a broker's
+ *   acks and releases are written).
  *
  * @internal
  */
@@ -81,9 +82,12 @@ export class BackpressuredIterator<T, R> implements AsyncIterableIterator<R> {
     this.error = undefined;
     this.results.drain();
     this.owners.drain();
-    this.engine.unsubscribe();
+    const ending = this.engine.unsubscribe();
     this.settleWaiters();
-    return Promise.resolve({ value: undefined, done: true });
+    // The loop resumes after a `break` only once the source has settled every item (a broker's
+    // acks and releases are written), so a script may exit right after the loop.
+    if (ending === undefined) return Promise.resolve({ value: undefined, done: true });
+    return Promise.resolve(ending).then(() => ({ value: undefined, done: true }));
   }
 
   private deliver(value: R): void {

@@ -139,6 +139,8 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R> {
   private isTearDownDeferred = false;
   private readonly onOutsideAbort: (() => void) | undefined;
   private progress: ProgressSnapshot | undefined = undefined;
+  /** While the end waits for the source's `close()`: settled once the end is delivered. */
+  private closing: Promise<void> | undefined = undefined;
   /** The job whose result is being handed downstream (what a `for await` backlog retains). */
   private deliveringJob: Job<T, R> | undefined = undefined;
 
@@ -199,15 +201,20 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R> {
     }
   }
 
-  /** Downstream unsubscribed (or a `for await` loop ended): tear down at once. */
-  unsubscribe(): void {
-    if (this.state === State.Done || this.state === State.Halting) return;
+  /**
+   * Downstream unsubscribed (or a `for await` loop ended): tear down at once. Returns a promise
+   * when the end waits for the source's `close()`, settled once the end is delivered, so that a
+   * `for await` loop's `break` resumes only after the source has settled every item.
+   */
+  unsubscribe(): PromiseLike<void> | undefined {
+    if (this.state === State.Done || this.state === State.Halting) return this.closing;
     if (this.state === State.Ending) {
       // A loop that ends while the end waits for its backlog leaves those results untaken.
       if (this.pendingEnd?.unfinished !== undefined) this.finishEnd();
-      return;
+      return this.closing;
     }
     this.finalize('unsubscribed', undefined, undefined);
+    return this.closing;
   }
 
   // ---- admission --------------------------------------------------------------------------
@@ -829,8 +836,10 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R> {
     if (this.state >= State.Ending) return;
     this.state = State.Ending;
     this.pendingEnd = { reason, error, abortReason };
-    // A source is never released from inside its own pull (a generator's body that ends the
-    // pool): the teardown runs as soon as that pull returns, still in the same call stack.
+    // The end never tears down from inside a pull (a generator's body that ends the pool): the
+    // teardown runs as soon as that pull returns, still in the same call stack, so that what the
+    // pull answers is counted. (A stop or a drain does release the source from inside its pull;
+    // an iterator source then waits for its `next()` to return before it calls `return()`.)
     if (this.isPulling) this.isTearDownDeferred = true;
     else this.tearDown();
   }
@@ -898,7 +907,7 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R> {
     }
     if (closing !== undefined && closing !== null && typeof closing.then === 'function') {
       // The end is heard only once the source has settled every item (an ack, a release).
-      closing.then(
+      this.closing = Promise.resolve(closing).then(
         () => this.deliverEnd(end, false, undefined),
         (error: unknown) => this.deliverEnd(end, true, error),
       );

@@ -23,7 +23,9 @@ export class JobLine<T, R> {
     this.last = job;
   }
 
+  /** Unlinks the job; a job that is not in the line (removed already) is left as it is. */
   remove(job: Job<T, R>): void {
+    if (job.prev === undefined && this.first !== job) return;
     if (job.prev === undefined) this.first = job.next;
     else job.prev.next = job.next;
     if (job.next === undefined) this.last = job.prev;

@@ -34,7 +34,9 @@ export interface PoolSourceTarget<T> {
    * later. Returns `true` when the pool accepted the item: from then on the source hears its fate
    * through `settle`, exactly once. Returns `false` when the pool no longer takes items (it has
    * released the source): the item stays the source's own, and the source must put it back
-   * wherever it came from; no `settle` follows for it.
+   * wherever it came from; no `settle` follows for it. (An answer given synchronously inside
+   * `pull()` is always taken: if the source's own code stopped or ended the pool meanwhile, the
+   * item is accepted and settled `'unstarted'`.)
    */
   next(item: T): boolean;
   /**
@@ -63,8 +65,8 @@ export interface PoolSourceTarget<T> {
  *   source, in the same order as the report's lists, and never after `close()`.
  * - It calls `release(reason)` at most once, when it lets go of a source that has not ended (a
  *   halt: `reason` is the pool's error; a stop or an unsubscribe: `undefined`), in the same call
- *   stack as the cause and before downstream can hear of it. An answer that arrives after it is
- *   refused (`next()` returns `false`).
+ *   stack as the cause and before downstream can hear of it. An answer that arrives after it, from
+ *   outside the pull, is refused (`next()` returns `false`).
  * - It calls `close()` exactly once per run, after the last `settle`, whether or not the source
  *   ended by itself. If `close()` returns a promise, the pool's end (its `onFinalize`, then the
  *   terminal notification downstream) waits until it settles; a rejection is the pool's error,
