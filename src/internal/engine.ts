@@ -14,7 +14,7 @@ import type { PoolEndReason, PoolProgress, Work } from '../types.js';
 import { abortContext, createWorkContext, type AbortableContext } from './attemptContext.js';
 import { isPromiseLike } from './isPromiseLike.js';
 import { Job, JobStatus, Starting } from './job.js';
-import { JobLine } from './jobLine.js';
+import { JobLine, type FlushTarget } from './jobLine.js';
 import { Ledger } from './ledger.js';
 import type { ResolvedOptions } from '../policies/options.js';
 import { emptyProgress, type ProgressSnapshot } from './progressView.js';
@@ -105,7 +105,7 @@ class SourceTarget<T> implements PoolSourceTarget<T> {
  *
  * @internal
  */
-export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R> {
+export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, FlushTarget<T, R> {
   private state = State.Running;
   /**
    * Accepted items waiting for a worker, oldest first. Items enter in acceptance order and leave
@@ -598,8 +598,8 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R> {
 
   // ---- outcomes ---------------------------------------------------------------------------
 
-  /** Hands one result to downstream, remembering whose it is for a `for await` backlog. */
-  private deliver(job: Job<T, R>, value: R): void {
+  /** @internal Hands one result to downstream, remembering whose it is for a `for await` backlog. */
+  deliver(job: Job<T, R>, value: R): void {
     this.deliveringJob = job;
     this.sink.next(value);
     this.deliveringJob = undefined;
@@ -628,8 +628,8 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R> {
     job.status = JobStatus.Delivering;
   }
 
-  /** Every result of a completed job was handed over: it succeeded, or waits for the loop. */
-  private endHandOver(job: Job<T, R>): void {
+  /** @internal Every result of a completed job was handed over: it succeeded, or waits for the loop. */
+  endHandOver(job: Job<T, R>): void {
     if (job.unconsumed > 0) {
       job.status = JobStatus.Consuming;
       return;
@@ -684,43 +684,22 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R> {
     try {
       do {
         this.mustFlushAgain = false;
-        this.flushReady();
+        this.line.flushReady(this);
       } while (this.mustFlushAgain && this.state < State.Ending);
     } finally {
       this.isFlushing = false;
     }
   }
 
-  private flushReady(): void {
-    for (let job = this.line.first; job !== undefined; job = this.line.first) {
-      const results = job.held;
-      const isCompleted = job.status === JobStatus.Held;
-      if (results !== undefined) {
-        job.held = undefined;
-        const last = results.length - 1;
-        for (let i = 0; i <= last; i++) {
-          // A completed item succeeds once its last result is handed over.
-          if (i === last && isCompleted) this.heldHandOver(job);
-          this.deliver(job, results[i]!);
-          if (this.state >= State.Ending) return;
-        }
-      } else if (isCompleted) {
-        this.heldHandOver(job);
-      }
-      if (isCompleted) {
-        this.endHandOver(job);
-        if (this.state >= State.Ending) return;
-      } else if (job.status === JobStatus.Failed) {
-        this.line.remove(job);
-      } else {
-        return; // still running or waiting for a retry: from now on it emits directly
-      }
-    }
-  }
-
-  private heldHandOver(job: Job<T, R>): void {
+  /** @internal A completed job that `ordered` held back starts handing over its results. */
+  heldHandOver(job: Job<T, R>): void {
     this.held--;
     this.beginHandOver(job);
+  }
+
+  /** @internal Whether the run's end is decided: a flush under way stops. */
+  get isEnding(): boolean {
+    return this.state >= State.Ending;
   }
 
   /**
