@@ -54,7 +54,8 @@ export class InterruptedError extends Error {
   }
 }
 
-async function openInput(path: string): Promise<Readable> {
+/** Opens `--input`; a file that cannot be read is a {@link UsageError}. */
+export async function openInput(path: string): Promise<Readable> {
   try {
     const info = await stat(path);
     if (info.isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
