@@ -21,6 +21,10 @@ async function parse(...argv: string[]): Promise<Parsed> {
       parsed.run = { options, command };
       return 9;
     },
+    runRedis: async () => 9,
+    enqueue: async () => 9,
+    status: async () => 9,
+    dead: async () => 9,
     version: () => '1.2.3',
   };
   parsed.code = await parseCli(argv, actions, {

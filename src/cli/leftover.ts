@@ -1,5 +1,7 @@
-/** What became of an item the pool took. */
-export type ItemOutcome = 'succeeded' | 'failed';
+import type { PoolOutcome } from '../index.js';
+
+/** What became of an item the pool took: the pool's own {@link PoolOutcome}, from its `onSettle`. */
+export type ItemOutcome = PoolOutcome;
 
 interface Entry<V> {
   readonly value: V;
@@ -55,6 +57,14 @@ export class InputOrderLedger<V> {
   take(index: number, value: V): void {
     if (this.ended) throw new Error('InputOrderLedger: take() after end()');
     this.entries.set(index, { value, outcome: undefined });
+  }
+
+  /**
+   * Forgets the item at `index`, the last one taken: the pool refused it (it had let go of its
+   * source), so it never gets an outcome and is no longer this ledger's.
+   */
+  withdraw(index: number): void {
+    this.entries.delete(index);
   }
 
   /** Records an item's outcome, and hands on every item that is now settled in order. */

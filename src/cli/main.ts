@@ -1,14 +1,20 @@
 #!/usr/bin/env node
 /**
  * The `rxjs-pool` command: `rxjs-pool demo` runs the seed scenario, `rxjs-pool run -- <command>`
- * runs a command per input line. Node-only; built on the package's public API.
+ * runs a command per input line (or per Redis stream entry with `--redis`); `enqueue`, `status`
+ * and `dead` fill and look into a Redis stream. Node-only; built on the package's public API
+ * (`rxjs-pool` and `rxjs-pool/redis`).
  *
  * @packageDocumentation
  */
+import { listDead } from './dead.js';
 import { runDemo } from './demo.js';
+import { enqueueLines } from './enqueue.js';
 import { packageVersion } from './packageVersion.js';
 import { parseCli } from './program.js';
-import { runItems } from './run.js';
+import { runRedisItems } from './redisRun.js';
+import { runItems, type RunIO } from './run.js';
+import { showStatus } from './status.js';
 
 const writeLine =
   (stream: NodeJS.WriteStream) =>
@@ -22,18 +28,27 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code !== 'EPIPE') throw error;
 });
 
+const runIO: RunIO = {
+  stdin: process.stdin,
+  writeResult: writeLine(process.stdout),
+  writeMessage: writeLine(process.stderr),
+  progressStream: process.stderr,
+  onOutputGone: (listener) => process.stdout.on('error', listener),
+};
+
 parseCli(
   process.argv.slice(2),
   {
     demo: (options) => runDemo(options, writeLine(process.stdout)),
-    run: (options, command) =>
-      runItems(options, command, {
-        stdin: process.stdin,
-        writeResult: writeLine(process.stdout),
-        writeMessage: writeLine(process.stderr),
-        progressStream: process.stderr,
-        onOutputGone: (listener) => process.stdout.on('error', listener),
+    run: (options, command) => runItems(options, command, runIO),
+    runRedis: (options, command) => runRedisItems(options, command, runIO),
+    enqueue: (options) => enqueueLines(options, runIO),
+    status: (options) =>
+      showStatus(options, {
+        write: (text) => process.stdout.write(text),
+        isTTY: process.stdout.isTTY === true,
       }),
+    dead: (options) => listDead(options, runIO),
     version: () => packageVersion(),
   },
   {

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { anyText, integerFrom, oneOf, positiveMilliseconds } from './args.js';
 import { DEMO_DEFAULTS, type DemoOptions } from './demo.js';
 import { formatFlags, parseFlags, type FlagTable } from './flags.js';
+import { redisUrl, type RedisClientName } from './redisClient.js';
 import { UsageError } from './usageError.js';
 
 /** The options of `rxjs-pool run`, parsed and checked. */
@@ -30,10 +31,67 @@ export interface RunOptions {
   readonly progress: boolean;
 }
 
+/** Where a Redis command works: the server, the stream, and which client to load. */
+export interface RedisTarget {
+  /** `--redis`: a `redis://` or `rediss://` URL. */
+  readonly redis: URL;
+  /** `--stream`: the stream's key. */
+  readonly stream: string;
+  /** `--redis-client`: node-redis or ioredis; default: whichever is installed, node-redis first. */
+  readonly redisClient?: RedisClientName;
+}
+
+/** The options of `rxjs-pool run --redis`, parsed and checked. */
+export interface RedisRunOptions extends Omit<RunOptions, 'input' | 'leftover'>, RedisTarget {
+  /** `--group`: the consumer group (created when missing). */
+  readonly group: string;
+  /** `--consumer`: this consumer's name; default: the host name and a stable suffix. */
+  readonly consumer?: string;
+  /** `--until-empty`: exit once nothing is left to take or claim. */
+  readonly untilEmpty: boolean;
+  /** `--max-deliveries`: a failure on this delivery dead-letters the entry. Default 5. */
+  readonly maxDeliveries: number;
+  /** `--claim-idle`: milliseconds after which a dead consumer's entries are taken. Default 60000. */
+  readonly claimIdle: number;
+}
+
+/** The options of `rxjs-pool enqueue`. */
+export interface EnqueueOptions extends RedisTarget {
+  /** Read the lines from this file instead of standard input. */
+  readonly input?: string;
+  /** Also create this consumer group (from the start of the stream) when it does not exist. */
+  readonly group?: string;
+  /** Show the count on standard error while adding (only ever when it is a terminal). */
+  readonly progress: boolean;
+}
+
+/** The options of `rxjs-pool status`. */
+export interface StatusOptions extends RedisTarget {
+  readonly group: string;
+  /** Redraw every second until interrupted. */
+  readonly watch: boolean;
+  /** One JSON object instead of the table. */
+  readonly json: boolean;
+  /** A consumer holding an entry idle this long looks dead. Default 60000. */
+  readonly claimIdle: number;
+}
+
+/** The options of `rxjs-pool dead`. */
+export interface DeadOptions extends RedisTarget {
+  /** Put every dead letter back on the stream. */
+  readonly requeue: boolean;
+  /** One JSON line per dead letter. */
+  readonly json: boolean;
+}
+
 /** What the subcommands do once their arguments are parsed. */
 export interface CliActions {
   demo(options: DemoOptions): Promise<number>;
   run(options: RunOptions, command: string[]): Promise<number>;
+  runRedis(options: RedisRunOptions, command: string[]): Promise<number>;
+  enqueue(options: EnqueueOptions): Promise<number>;
+  status(options: StatusOptions): Promise<number>;
+  dead(options: DeadOptions): Promise<number>;
   /** The package's version, for `--version`. */
   version(): string;
 }
@@ -151,7 +209,128 @@ const RUN_FLAGS: FlagTable<RunOptions> = {
   progress: { name: 'no-progress', help: 'no progress bar on standard error', sets: false },
 };
 
+/** The flags that every Redis subcommand has, before it is checked that they were given. */
+interface RedisFlags {
+  redis?: URL;
+  stream?: string;
+  redisClient?: RedisClientName;
+}
+
+const REDIS_FLAGS: FlagTable<RedisFlags> = {
+  redis: {
+    name: 'redis',
+    value: '<url>',
+    help: 'the Redis server, redis://host:port or rediss:// for TLS',
+    parse: redisUrl,
+  },
+  stream: { name: 'stream', value: '<name>', help: "the stream's key", parse: anyText },
+  redisClient: {
+    name: 'redis-client',
+    value: '<name>',
+    help: 'the client to load: node-redis or ioredis',
+    defaultText: 'whichever is installed, node-redis first',
+    parse: oneOf(['node-redis', 'ioredis'] as const),
+  },
+};
+
+const claimIdleFlag = {
+  name: 'claim-idle',
+  value: '<ms>',
+  help: "take a dead consumer's entries once idle this long",
+  defaultText: '60000',
+  parse: integerFrom(1, false),
+};
+
+/** `run --redis`: the flags beyond `run`'s own. */
+interface RedisRunFlags extends RedisFlags {
+  group?: string;
+  consumer?: string;
+  untilEmpty: boolean;
+  maxDeliveries?: number;
+  claimIdle?: number;
+}
+
+const REDIS_RUN_FLAGS: FlagTable<RedisRunFlags> = {
+  ...REDIS_FLAGS,
+  group: {
+    name: 'group',
+    value: '<name>',
+    help: 'the consumer group (created when missing)',
+    parse: anyText,
+  },
+  consumer: {
+    name: 'consumer',
+    value: '<name>',
+    help: "this consumer's name in the group",
+    defaultText: 'host name and a stable suffix',
+    parse: anyText,
+  },
+  untilEmpty: {
+    name: 'until-empty',
+    help: 'exit once nothing is left to take or claim',
+    sets: true,
+  },
+  maxDeliveries: {
+    name: 'max-deliveries',
+    value: '<n>',
+    help: 'dead-letter an entry whose command failed on this delivery',
+    defaultText: '5',
+    parse: integerFrom(1, true),
+  },
+  claimIdle: claimIdleFlag,
+};
+
+const ENQUEUE_FLAGS: FlagTable<RedisFlags & { input?: string; group?: string; progress: boolean }> =
+  {
+    ...REDIS_FLAGS,
+    input: {
+      name: 'input',
+      value: '<file>',
+      help: 'read the lines from this file instead of standard input',
+      parse: anyText,
+    },
+    group: {
+      name: 'group',
+      value: '<name>',
+      help: 'also create this consumer group (from the start of the stream)',
+      parse: anyText,
+    },
+    progress: { name: 'no-progress', help: 'no count on standard error', sets: false },
+  };
+
+const STATUS_FLAGS: FlagTable<
+  RedisFlags & { group?: string; watch: boolean; json: boolean; claimIdle: number }
+> = {
+  ...REDIS_FLAGS,
+  group: { name: 'group', value: '<name>', help: 'the consumer group', parse: anyText },
+  watch: { name: 'watch', help: 'redraw every second until Ctrl-C', sets: true },
+  json: { name: 'json', help: 'one JSON object instead of the table', sets: true },
+  claimIdle: { ...claimIdleFlag, help: 'a consumer holding an entry idle this long looks dead' },
+};
+
+const DEAD_FLAGS: FlagTable<RedisFlags & { requeue: boolean; json: boolean }> = {
+  ...REDIS_FLAGS,
+  requeue: {
+    name: 'requeue',
+    help: 'put every dead letter back on the stream (atomically per entry)',
+    sets: true,
+  },
+  json: { name: 'json', help: 'one JSON line per dead letter', sets: true },
+};
+
+/** `run` parses its own flags and the Redis ones together; `--redis` decides which it runs. */
+const RUN_AND_REDIS_FLAGS: FlagTable<RunOptions & RedisRunFlags> = {
+  ...RUN_FLAGS,
+  ...REDIS_RUN_FLAGS,
+};
+
 const RUN_USAGE = 'rxjs-pool run [options] -- <command> [args...]';
+const REDIS_RUN_USAGE =
+  'rxjs-pool run --redis <url> --stream <name> --group <name> [options] -- <command> [args...]';
+const ENQUEUE_USAGE = 'rxjs-pool enqueue --redis <url> --stream <name> [--input <file>]';
+const STATUS_USAGE =
+  'rxjs-pool status --redis <url> --stream <name> --group <name> [--watch] [--json]';
+const DEAD_USAGE = 'rxjs-pool dead --redis <url> --stream <name> [--requeue] [--json]';
 
 const HELP = {
   main: [
@@ -160,8 +339,11 @@ const HELP = {
     DESCRIPTION,
     '',
     'Commands:',
-    '  demo  run the seed scenario and draw its timeline and report',
-    '  run   run a command once per line of input',
+    '  demo     run the seed scenario and draw its timeline and report',
+    '  run      run a command once per line of input, or per entry of a Redis stream',
+    '  enqueue  add one Redis stream entry per line of input',
+    '  status   show a Redis stream and consumer group: pending, dead consumers, dead letters',
+    '  dead     list the dead letters of a Redis stream, or put them back (--requeue)',
     '',
     'Options:',
     '  --version   print the version',
@@ -188,10 +370,50 @@ const HELP = {
     'environment as RXJS_POOL_ITEM. Writes one JSON line per finished item to stdout.',
     'Exit codes: 0 all succeeded, 1 an item failed, 2 bad usage, 130 interrupted.',
     '',
+    `With --redis: ${REDIS_RUN_USAGE}`,
+    'takes the entries of a Redis stream through a consumer group instead of input lines (their',
+    'field `item` is the line), on any number of hosts: acks what succeeded, dead-letters an entry',
+    'that failed --max-deliveries times, takes what a dead consumer held after --claim-idle, and',
+    'releases what a halt or Ctrl-C left. The JSON lines carry the entry id.',
+    '',
     'Options:',
-    ...formatFlags(RUN_FLAGS),
+    ...formatFlags(RUN_AND_REDIS_FLAGS),
+  ],
+  enqueue: [
+    `Usage: ${ENQUEUE_USAGE}`,
+    '',
+    'Add one entry (field `item`) per line of input (blank lines are skipped), pipelined; print how',
+    'many were added and the id range.',
+    '',
+    'Options:',
+    ...formatFlags(ENQUEUE_FLAGS),
+  ],
+  status: [
+    `Usage: ${STATUS_USAGE}`,
+    '',
+    'Show the stream length, entries not yet delivered, pending entries per consumer with the',
+    'oldest idle time, consumers that look dead (holding an entry idle past --claim-idle), released',
+    'entries waiting for a consumer, and the dead-letter count.',
+    '',
+    'Options:',
+    ...formatFlags(STATUS_FLAGS),
+  ],
+  dead: [
+    `Usage: ${DEAD_USAGE}`,
+    '',
+    'List the dead letters (id, item, error, deliveries, consumer), or with --requeue put each back',
+    'on the stream and remove it from the dead-letter stream, atomically per entry.',
+    '',
+    'Options:',
+    ...formatFlags(DEAD_FLAGS),
   ],
 };
+
+/** The subcommands that have a help page of their own. */
+const SUBCOMMANDS = ['demo', 'run', 'enqueue', 'status', 'dead'] as const;
+type Subcommand = (typeof SUBCOMMANDS)[number];
+const isSubcommand = (name: string | undefined): name is Subcommand =>
+  (SUBCOMMANDS as readonly (string | undefined)[]).includes(name);
 
 /**
  * Parses the arguments (without `node` and the script) with Node's `util.parseArgs` and runs the
@@ -231,7 +453,7 @@ export async function parseCli(
       case '-h':
         return help(HELP.main);
       case 'help':
-        return help(args[0] === 'demo' || args[0] === 'run' ? HELP[args[0]] : HELP.main);
+        return help(isSubcommand(args[0]) ? HELP[args[0]] : HELP.main);
       case '--version':
         output.writeOut(`${actions.version()}\n`);
         return 0;
@@ -239,15 +461,18 @@ export async function parseCli(
         return await runDemoCommand(args, actions, help);
       case 'run':
         return await runRunCommand(args, actions, help);
+      case 'enqueue':
+        return await runEnqueueCommand(args, actions, help);
+      case 'status':
+        return await runStatusCommand(args, actions, help);
+      case 'dead':
+        return await runDeadCommand(args, actions, help);
       default:
         throw new UsageError(`unknown command '${subcommand}'`);
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      return usage(
-        error,
-        subcommand === 'demo' || subcommand === 'run' ? `rxjs-pool ${subcommand}` : 'rxjs-pool',
-      );
+      return usage(error, isSubcommand(subcommand) ? `rxjs-pool ${subcommand}` : 'rxjs-pool');
     }
     throw error;
   }
@@ -279,10 +504,129 @@ async function runRunCommand(
     shell: false,
     progress: true,
   };
-  const parsed = parseFlags(args, RUN_FLAGS, defaults);
+  const parsed = parseFlags(args, RUN_AND_REDIS_FLAGS, { ...defaults, untilEmpty: false });
   if (parsed.help) return help(HELP.run);
-  if (parsed.rest.length === 0 || parsed.rest[0] === '') {
-    throw new UsageError(`missing the command to run: ${RUN_USAGE}`);
+  const {
+    redis,
+    stream,
+    group,
+    consumer,
+    untilEmpty,
+    maxDeliveries,
+    claimIdle,
+    redisClient,
+    ...plain
+  } = parsed.options;
+  if (redis === undefined) {
+    const given = Object.entries({ stream, group, consumer, maxDeliveries, claimIdle, redisClient })
+      .filter(([, value]) => value !== undefined)
+      .map(([key]) => REDIS_RUN_FLAGS[key as keyof RedisRunFlags].name);
+    if (untilEmpty) given.push('until-empty');
+    if (given.length > 0) throw new UsageError(`option '--${given[0]}' needs --redis <url>`);
   }
-  return actions.run(parsed.options, parsed.rest);
+  if (parsed.rest.length === 0 || parsed.rest[0] === '') {
+    throw new UsageError(
+      `missing the command to run: ${redis === undefined ? RUN_USAGE : REDIS_RUN_USAGE}`,
+    );
+  }
+  if (redis === undefined) return actions.run(plain, parsed.rest);
+
+  const { input, leftover, ...poolOptions } = plain;
+  for (const [value, flag] of [
+    [input, 'input'],
+    [leftover, 'leftover'],
+  ] as const) {
+    if (value !== undefined) {
+      throw new UsageError(
+        `option '--${flag}' cannot be used with --redis: the items come from the stream, and what does not succeed stays in Redis`,
+      );
+    }
+  }
+  const claimIdleMs = claimIdle ?? 60_000;
+  if (poolOptions.timeout !== undefined && poolOptions.timeout >= claimIdleMs) {
+    throw new UsageError(
+      `Expected \`--timeout\` to be less than \`--claim-idle\` (${claimIdleMs} ms), received \`${poolOptions.timeout}\`: ` +
+        'a command that may outlast the claim time would let another consumer take its entry while it runs',
+    );
+  }
+  return actions.runRedis(
+    {
+      ...poolOptions,
+      redis,
+      stream: required(stream, 'stream', REDIS_RUN_USAGE),
+      group: required(group, 'group', REDIS_RUN_USAGE),
+      ...(consumer === undefined ? {} : { consumer }),
+      ...(redisClient === undefined ? {} : { redisClient }),
+      untilEmpty,
+      maxDeliveries: maxDeliveries ?? 5,
+      claimIdle: claimIdleMs,
+    },
+    parsed.rest,
+  );
+}
+
+/** A flag a subcommand cannot do without. */
+function required<V>(value: V | undefined, flag: string, usage: string): V {
+  if (value === undefined) throw new UsageError(`missing option '--${flag}': ${usage}`);
+  return value;
+}
+
+/** The flags every Redis subcommand needs, checked. */
+function redisTarget(options: RedisFlags, usage: string): RedisTarget {
+  return {
+    redis: required(options.redis, 'redis', usage),
+    stream: required(options.stream, 'stream', usage),
+    ...(options.redisClient === undefined ? {} : { redisClient: options.redisClient }),
+  };
+}
+
+function noArguments(rest: readonly string[]): void {
+  if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
+}
+
+async function runEnqueueCommand(
+  args: readonly string[],
+  actions: CliActions,
+  help: (lines: readonly string[]) => number,
+): Promise<number> {
+  const parsed = parseFlags(args, ENQUEUE_FLAGS, { progress: true });
+  if (parsed.help) return help(HELP.enqueue);
+  noArguments(parsed.rest);
+  const { input, group, progress } = parsed.options;
+  return actions.enqueue({
+    ...redisTarget(parsed.options, ENQUEUE_USAGE),
+    ...(input === undefined ? {} : { input }),
+    ...(group === undefined ? {} : { group }),
+    progress,
+  });
+}
+
+async function runStatusCommand(
+  args: readonly string[],
+  actions: CliActions,
+  help: (lines: readonly string[]) => number,
+): Promise<number> {
+  const parsed = parseFlags(args, STATUS_FLAGS, { watch: false, json: false, claimIdle: 60_000 });
+  if (parsed.help) return help(HELP.status);
+  noArguments(parsed.rest);
+  const { group, watch, json, claimIdle } = parsed.options;
+  return actions.status({
+    ...redisTarget(parsed.options, STATUS_USAGE),
+    group: required(group, 'group', STATUS_USAGE),
+    watch,
+    json,
+    claimIdle,
+  });
+}
+
+async function runDeadCommand(
+  args: readonly string[],
+  actions: CliActions,
+  help: (lines: readonly string[]) => number,
+): Promise<number> {
+  const parsed = parseFlags(args, DEAD_FLAGS, { requeue: false, json: false });
+  if (parsed.help) return help(HELP.dead);
+  noArguments(parsed.rest);
+  const { requeue, json } = parsed.options;
+  return actions.dead({ ...redisTarget(parsed.options, DEAD_USAGE), requeue, json });
 }

@@ -4,6 +4,8 @@ export interface ResultRecord {
   readonly item: string;
   /** Its 0-based position among the items (blank lines are not items). */
   readonly index: number;
+  /** The Redis stream entry's id (`run --redis` only). */
+  readonly id?: string;
   /** The command's exit code; `null` when it was killed (a timeout) or could not start. */
   readonly exitCode: number | null;
   /** What the command wrote to its standard output (when it succeeded). */
@@ -30,8 +32,9 @@ export function resultLine(record: ResultRecord): string {
   const ordered: Record<string, unknown> = {
     item: record.item,
     index: record.index,
-    exitCode: record.exitCode,
   };
+  if (record.id !== undefined) ordered['id'] = record.id;
+  ordered['exitCode'] = record.exitCode;
   if (record.stdout !== undefined) ordered['stdout'] = record.stdout;
   if (record.error !== undefined) ordered['error'] = record.error;
   ordered['ms'] = record.ms;
