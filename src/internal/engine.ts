@@ -94,7 +94,8 @@ class SourceTarget<T> implements PoolSourceTarget<T> {
  *   loop do not count there: a push source cannot be paused, and they are not waiting for a worker).
  * - A halt tears down in this order, in the same call stack as its cause: the source is released,
  *   every in-flight attempt's signal is aborted and its inner unsubscribed, the queue becomes the
- *   report's `unstarted`, the source's `close()` settles, `onFinalize` runs, and only then does
+ *   report's `unstarted`, every item is settled and the source's `close()` is called; then, at
+ *   once or once the promise `close()` returned settles, `onFinalize` runs, and only then does
  *   downstream hear the end.
  * - Every accepted item is settled exactly once (`succeeded`, `failed`, `dropped`, `unstarted` or
  *   `unfinished`); the report, `onSettle`, `onFailure`, `onDrop` and a source's `settle` all hear
@@ -127,7 +128,7 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
   private isPumping = false;
   private isFlushing = false;
   private mustFlushAgain = false;
-  /** A pull is under way: the source is inside its `pull`, and cannot be released from there. */
+  /** A pull is under way: the source is inside its `pull`; the end's teardown waits for it. */
   private isPulling = false;
   private isSourceDone = false;
   private pushSubscriber: Subscriber<T> | undefined = undefined;
