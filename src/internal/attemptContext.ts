@@ -77,9 +77,10 @@ class CopyableWorkContext implements WorkContext {
 }
 
 /**
- * The context handed to work declared with a single parameter, which cannot read it: the same
- * `index`, `attempt` and `signal`, with `signal` on the prototype (an own accessor per item would
- * cost more than the rest of the pool's work for a promise that settles at once).
+ * The context of a retry of work declared with a single parameter, which cannot take it by name
+ * (its first attempt gets the job itself): the same `index`, `attempt` and `signal`, with `signal`
+ * on the prototype (an own accessor per item costs more than the pool's own work for a promise
+ * that settles at once).
  *
  * @internal
  */

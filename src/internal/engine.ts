@@ -89,7 +89,7 @@ class SourceTarget<T> implements PoolSourceTarget<T> {
  *   recursion, so a million synchronous inners cannot overflow the stack.
  * - Never more than `concurrency` items running or waiting for a retry (`active`).
  * - Never more than `concurrency + bufferSize` items taken and not yet settled: a pull source is
- *   pulled only while {@link roomLeft} is above 0 (results handed to a `for await` loop and not yet
+ *   pulled only while {@link roomToPull} is above 0 (results handed to a `for await` loop and not yet
  *   taken count too), and a push source's item beyond the bound overflows (results waiting for the
  *   loop do not count there: a push source cannot be paused, and they are not waiting for a worker).
  * - A halt tears down in this order, in the same call stack as its cause: the source is released,
@@ -119,10 +119,12 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
   private readonly queueIndexes: RingQueue<number> | undefined;
   /** Started jobs not yet settled, in acceptance order (see {@link JobLine}). */
   private readonly line = new JobLine<T, R>();
-  /** Completed jobs whose last result is being handed over, or waits in a loop's backlog. */
+  /** Completed jobs some of whose results wait in a `for await` loop's backlog. */
   private readonly handedOver = new JobLine<T, R>();
   private readonly ledger = new Ledger<T>();
   private readonly bound: number;
+  /** Whether anyone hears each item's outcome (`onSettle`, a source's `settle`). */
+  private isSettleHeard: boolean;
   /** Work declared with one parameter cannot take the context by name: it gets the plain one. */
   private readonly isContextCopySafe: boolean;
   private isPumping = false;
@@ -162,6 +164,7 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
   ) {
     this.bound = options.concurrency + options.bufferSize;
     this.isContextCopySafe = work.length !== 1;
+    this.isSettleHeard = options.onSettle !== undefined;
     this.queueIndexes = options.overflow === 'drop-newest' ? new RingQueue<number>() : undefined;
     this.onOutsideAbort = options.signal === undefined ? undefined : () => this.abortFromOutside();
   }
@@ -173,6 +176,7 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
       // anything releases its source: a channel's pending puts reject, a Readable is destroyed.
       try {
         this.pullSource = this.source.open(new SourceTarget<T>(this as PoolEngine<T, unknown>));
+        if (this.pullSource.settle !== undefined) this.isSettleHeard = true;
       } catch (error) {
         this.isSourceDone = true;
         return this.fatal(error);
@@ -225,24 +229,20 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
     return this.state === State.Running && this.active < this.options.concurrency;
   }
 
-  /** How many more items the pool can take from a pull source. */
-  private roomLeft(): number {
-    return this.bound - (this.active + this.queue.length + this.held + this.backlog);
-  }
-
   /** Whether a pushed item fits: results waiting for a `for await` loop do not count. */
   private hasRoomForPushed(): boolean {
     return this.active + this.queue.length + this.held < this.bound;
   }
 
-  private canPull(): boolean {
-    return (
-      this.state === State.Running &&
-      this.pullSource !== undefined &&
-      !this.isSourceDone &&
-      !this.pullSource.isPending &&
-      this.roomLeft() > 0
-    );
+  /**
+   * How many items a pull may ask for now (`concurrency + bufferSize` minus what the pool holds,
+   * results waiting in a `for await` loop's backlog included): 0 when the pool must not pull.
+   */
+  private roomToPull(): number {
+    const source = this.pullSource;
+    if (this.state !== State.Running || source === undefined || this.isSourceDone) return 0;
+    if (source.isPending) return 0;
+    return this.bound - (this.active + this.queue.length + this.held + this.backlog);
   }
 
   /** Starts queued items and pulls while there is room; then ends the run if it is over. */
@@ -258,10 +258,10 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
               : this.queueIndexes.shift();
           this.startJob(this.queue.shift(), index);
           this.progressed();
-        } else if (this.canPull()) {
-          this.pullOnce();
         } else {
-          break;
+          const room = this.roomToPull();
+          if (room <= 0) break;
+          this.pullOnce(room);
         }
       }
     } finally {
@@ -274,17 +274,16 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
     this.completeIfDone();
   }
 
-  private pullOnce(): void {
+  private pullOnce(room: number): void {
     this.isPulling = true;
     try {
-      this.pullSource!.pull(this.roomLeft());
+      this.pullSource!.pull(room);
     } catch (error) {
       // A source's pull that throws is that source's failure.
       this.isPulling = false;
-      this.sourceFailed(error);
-    } finally {
-      this.isPulling = false;
+      return this.sourceFailed(error);
     }
+    this.isPulling = false;
   }
 
   // ---- the source -------------------------------------------------------------------------
@@ -437,7 +436,10 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
     try {
       input = this.work(
         job.item,
-        createWorkContext(holder, job.index, attempt, this.isContextCopySafe),
+        // Work declared with one parameter gets the job itself as its first attempt's context.
+        attempt === 1 && !this.isContextCopySafe
+          ? job
+          : createWorkContext(holder, job.index, attempt, this.isContextCopySafe),
       );
       // Inside the try: reading `then` of what work returned may throw, and that is its failure.
       isPromise = isPromiseLike<R>(input);
@@ -622,22 +624,26 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
     this.pump();
   }
 
-  /** A completed job leaves the line: from here its last result, if any, is being handed over. */
+  /**
+   * A completed job's last result, if any, is being handed over: it stays in the line (so that a
+   * run that ends meanwhile finds it, and counts it as succeeded) until {@link endHandOver}.
+   */
   private beginHandOver(job: Job<T, R>): void {
-    this.line.remove(job);
-    this.handedOver.append(job);
     job.status = JobStatus.Delivering;
   }
 
   /** @internal Every result of a completed job was handed over: it succeeded, or waits for the loop. */
   endHandOver(job: Job<T, R>): void {
+    this.line.remove(job);
     if (job.unconsumed > 0) {
       job.status = JobStatus.Consuming;
+      this.handedOver.append(job);
       return;
     }
-    this.handedOver.remove(job);
     job.status = JobStatus.Done;
-    this.settle(job.item, 'succeeded');
+    // The common case, nobody listening per item, is one count.
+    if (this.isSettleHeard) this.settle(job.item, 'succeeded');
+    else this.ledger.succeeded++;
   }
 
   private jobFailed(job: Job<T, R>, error: unknown): void {
@@ -836,8 +842,13 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
     const jobs = this.line.takeAll();
     const unfinished: Job<unknown, R>[] = [];
     const wasRunning: boolean[] = [];
+    const handedOverNow: Job<T, R>[] = [];
     for (const job of jobs) {
       if (job.status === JobStatus.Failed) continue;
+      if (job.status === JobStatus.Delivering) {
+        handedOverNow.push(job);
+        continue;
+      }
       wasRunning.push(job.status === JobStatus.Running);
       job.status = JobStatus.Abandoned;
       unfinished.push(job);
@@ -850,13 +861,15 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
       job.inner = job.timer = undefined;
       job.held = undefined;
     }
-    // A job whose last result was being handed over when downstream ended the run succeeded.
-    for (let job = this.handedOver.first, next; job !== undefined; job = next) {
-      next = job.next;
-      if (job.status === JobStatus.Delivering && job.unconsumed === 0) {
-        this.handedOver.remove(job);
+    // A job whose last result was being handed over when downstream ended the run succeeded
+    // (or, if a `for await` loop keeps some of its results, waits for the loop like any other).
+    for (const job of handedOverNow) {
+      if (job.unconsumed > 0) {
+        job.status = JobStatus.Consuming;
+        this.handedOver.append(job);
+      } else {
         job.status = JobStatus.Done;
-        this.settle(job.item as T, 'succeeded');
+        this.settle(job.item, 'succeeded');
       }
     }
     this.settleUnstarted();

@@ -1,5 +1,6 @@
 import type { Subscription } from 'rxjs';
-import type { AbortableContext } from './attemptContext.js';
+import type { WorkContext } from '../types.js';
+import { inspectCustom, signalOf, type AbortableContext } from './attemptContext.js';
 
 /** Where a started item is in its life. @internal */
 export const enum JobStatus {
@@ -10,8 +11,8 @@ export const enum JobStatus {
   /** Completed, but `ordered` holds its results back for an earlier item; it has freed its slot. */
   Held,
   /**
-   * Completed, and its last result is being handed downstream: if downstream ends the run while
-   * it hears that result (`take(n)`), the item still counts as succeeded.
+   * Completed, and its last result is being handed downstream (it is still in the line): if
+   * downstream ends the run while it hears that result (`take(n)`), the item still succeeded.
    */
   Delivering,
   /** Completed; some of its results wait in a `for await` loop's backlog, not yet taken. */
@@ -44,7 +45,7 @@ export const enum Starting {
  *
  * @internal
  */
-export class Job<T, R> implements AbortableContext {
+export class Job<T, R> implements AbortableContext, WorkContext {
   /** The first attempt's AbortController, created on first read of its `signal`. */
   controller: AbortController | undefined = undefined;
   prev: Job<T, R> | undefined = undefined;
@@ -68,10 +69,31 @@ export class Job<T, R> implements AbortableContext {
   /** Results handed to a `for await` loop's backlog and not yet taken by the loop. */
   unconsumed = 0;
 
+  /**
+   * As the first attempt's context of work declared with one parameter (which cannot take the
+   * context by name), the job itself is the context: no object more per item. Always 1.
+   */
+  readonly attempt = 1;
+
   constructor(
     readonly item: T,
     readonly index: number,
   ) {}
+
+  /** As the first attempt's context: its signal, created on first read. */
+  get signal(): AbortSignal {
+    return signalOf(this);
+  }
+
+  /** What `JSON.stringify` shows of the job as a context: not the pool's bookkeeping. */
+  toJSON(): { index: number; attempt: number } {
+    return { index: this.index, attempt: this.attempt };
+  }
+
+  /** What `console.log` shows of the job as a context: not the pool's bookkeeping. */
+  [inspectCustom](): WorkContext {
+    return { index: this.index, attempt: this.attempt, signal: this.signal };
+  }
 
   /** The running (or last) attempt's holder: the one whose signal a halt or a timeout aborts. */
   get attemptContext(): AbortableContext {

@@ -36,9 +36,8 @@ export class JobLine<T, R> {
     this.last = job;
   }
 
-  /** Unlinks the job; a job that is not in the line (removed already) is left as it is. */
+  /** Unlinks a job that is in the line (see {@link flushReady} for the one that may not be). */
   remove(job: Job<T, R>): void {
-    if (job.prev === undefined && this.first !== job) return;
     if (job.prev === undefined) this.first = job.next;
     else job.prev.next = job.next;
     if (job.next === undefined) this.last = job.prev;
@@ -72,8 +71,8 @@ export class JobLine<T, R> {
         target.endHandOver(job);
         if (target.isEnding) return;
       } else if (job.status === JobStatus.Failed) {
-        // Removed already when it failed at the head while its results were heard: a no-op then.
-        this.remove(job);
+        // It may have left the line already: it failed at the head while its results were heard.
+        if (this.first === job) this.remove(job);
       } else {
         return;
       }
