@@ -64,3 +64,25 @@ export async function connectAdmin(url: string): Promise<AdminClient> {
     close: async () => client.disconnect(),
   };
 }
+
+/** Every command the server runs, in the order it runs them (MONITOR), while it is open. */
+export interface CommandLog {
+  readonly commands: readonly string[][];
+  close(): Promise<void>;
+}
+
+export async function monitorCommands(url: string): Promise<CommandLog> {
+  const client = new Redis(url, { lazyConnect: true });
+  client.on('error', () => undefined);
+  const monitor = await client.monitor();
+  monitor.on('error', () => undefined);
+  const commands: string[][] = [];
+  monitor.on('monitor', (_time: string, args: string[]) => commands.push(args));
+  return {
+    commands,
+    close: async () => {
+      monitor.disconnect();
+      client.disconnect();
+    },
+  };
+}

@@ -104,6 +104,10 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Starts the server again on the same port (with AOF, with the data it had). */
   restart(): Promise<void>;
+  /** Stops the server process (SIGSTOP): connections stay open and nothing is answered. */
+  freeze(): void;
+  /** Lets a frozen server go on (SIGCONT). */
+  thaw(): void;
   /** Stops the server if this harness started it, and removes its files. */
   stop(): Promise<void>;
 }
@@ -124,6 +128,10 @@ export async function startRedis(persistence: 'none' | 'aof' = 'none'): Promise<
       isOwn: false,
       kill: refuse,
       restart: refuse,
+      freeze: () => {
+        throw new Error('REDIS_URL: this spec needs its own server');
+      },
+      thaw: () => undefined,
       stop: () => Promise.resolve(),
     };
   }
@@ -169,7 +177,10 @@ export async function startRedis(persistence: 'none' | 'aof' = 'none'): Promise<
     isOwn: true,
     kill,
     restart: launch,
+    freeze: () => child?.kill('SIGSTOP'),
+    thaw: () => child?.kill('SIGCONT'),
     stop: async () => {
+      child?.kill('SIGCONT');
       await kill();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -3,7 +3,8 @@
  * either connection. The pool never hangs, halts with an error naming Redis and the command, and
  * a new run picks everything up. The server keeps its data across the restart (AOF).
  */
-import { lastValueFrom } from 'rxjs';
+import Redis from 'ioredis';
+import { lastValueFrom, Subject } from 'rxjs';
 import { poolFrom } from '../../src/index.js';
 import { redisStream, RedisStreamError } from '../../src/redis/index.js';
 import type { StreamEntry } from '../../src/redis/index.js';
@@ -22,6 +23,7 @@ import {
   seed,
   waitFor,
 } from '../helpers/redisFixtures.js';
+import { deferred } from '../helpers/deferred.js';
 import { describeRedis, startRedis, type RedisServer } from '../helpers/redisServer.js';
 
 const GROUP = 'workers';
@@ -46,14 +48,16 @@ describeRedis('redisStream when Redis fails', () => {
   /** Runs until the pool ends; resolves with its error (none: `undefined`) and its results. */
   function runUntilEnd(
     client: unknown,
-    options: { stream: string; consumer: string; block?: number },
+    options: { stream: string; consumer: string; block?: number; closeTimeout?: number },
     work: (entry: StreamEntry) => Promise<string>,
+    stop?: Subject<void>,
   ): { ended: Promise<{ error?: unknown; results: string[] }> } {
     const results: string[] = [];
     const ended = new Promise<{ error?: unknown; results: string[] }>((resolve) => {
       poolFrom(redisStream(client, { group: GROUP, claimIdle: 60_000, ...options }), work, {
         concurrency: 4,
         bufferSize: 4,
+        stop,
       }).subscribe({
         next: (id) => results.push(id),
         complete: () => resolve({ results }),
@@ -159,6 +163,74 @@ describeRedis('redisStream when Redis fails', () => {
         { defaultValue: undefined },
       );
       expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
+    });
+
+    it("a frozen server (SIGSTOP): a stop ends once closeTimeout has passed, with an error naming Redis, the commands that got no reply and the entry left unsettled; the source's own connection is closed", async () => {
+      const stream = freshStream('frozen');
+      const [id] = await seed(admin, stream, 1);
+      const stop = new Subject<void>();
+      const started = deferred<void>();
+      const finished = deferred<void>();
+      const run = runUntilEnd(
+        connected.client,
+        { stream, consumer: 'c1', block: 60_000, closeTimeout: 50 },
+        async (entry) => {
+          started.resolve();
+          await finished.promise;
+          return entry.id;
+        },
+        stop,
+      );
+      await started.promise;
+      await waitFor(async () => (await blockedReaders(admin)).length === 1);
+      server.freeze();
+      let ended: Awaited<typeof run.ended>;
+      try {
+        stop.next(); // CLIENT UNBLOCK gets no reply
+        finished.resolve(); // nor the XACK
+        ended = await run.ended;
+      } finally {
+        server.thaw();
+      }
+      const error = ended.error as RedisStreamError;
+      expect(error).toBeInstanceOf(RedisStreamError);
+      expect(error.message).toMatch(
+        /^Redis (.+, )?XACK(, .+)? failed: no reply within `closeTimeout` \(50 ms\); the source's own connection was closed; entries not settled/,
+      );
+      expect(error.command).toContain('CLIENT UNBLOCK');
+      expect(error.unsettled).toEqual([id]);
+      expect(ended.results).toEqual([id]); // its work succeeded; its ack got no reply
+      await waitFor(async () => (await blockedReaders(admin)).length === 0);
+    });
+  });
+
+  describe('with ioredis and a commandTimeout below block', () => {
+    it('an idle consumer keeps waiting: the blocking read does not inherit the timeout, and a later entry is taken', async () => {
+      const client = new Redis(server.url, { lazyConnect: true, commandTimeout: 50 });
+      client.on('error', () => undefined);
+      await client.connect();
+      try {
+        const stream = freshStream('command-timeout');
+        const seen = deferred<string>();
+        const run = runUntilEnd(
+          client,
+          { stream, consumer: 'c1', block: 60_000 },
+          async (entry) => {
+            seen.resolve(entry.id);
+            return entry.id;
+          },
+        );
+        let outcome: unknown;
+        void run.ended.then((ended) => (outcome = ended));
+        await waitFor(async () => (await blockedReaders(admin)).length === 1);
+        await delay(200); // four times the commandTimeout, idle in the blocking read
+        expect(outcome).toBeUndefined();
+        const [id] = await seed(admin, stream, 1);
+        expect(await seen.promise).toBe(id);
+        expect(outcome).toBeUndefined();
+      } finally {
+        client.disconnect();
+      }
     });
   });
 });

@@ -2,14 +2,17 @@
  * redisStream through poolFrom against a real Redis, with both clients: what is acked, released
  * and dead-lettered, backpressure, halts, stops, and the order in which a run ends.
  */
-import { lastValueFrom, Subject, type Observable } from 'rxjs';
+import Redis from 'ioredis';
+import { createClient } from 'redis';
+import { lastValueFrom, of, Subject, type Observable } from 'rxjs';
 import { poolFrom } from '../../src/index.js';
 import type { PoolReport } from '../../src/index.js';
-import { redisStream, type StreamEntry } from '../../src/redis/index.js';
+import { redisStream, RedisStreamError, type StreamEntry } from '../../src/redis/index.js';
 import {
   clientKinds,
   connectAdmin,
   connectClient,
+  monitorCommands,
   type AdminClient,
   type ConnectedClient,
 } from '../helpers/redisClients.js';
@@ -86,6 +89,15 @@ describeRedis('redisStream', () => {
     afterEach(async () => {
       await connected.close();
     });
+    /** A batch run of consumer `c1` in which a failure dead-letters the entry at once. */
+    const failOnce = (stream: string) =>
+      redisStream(connected.client, {
+        stream,
+        group: GROUP,
+        consumer: 'c1',
+        maxDeliveries: 1,
+        untilEmpty: true,
+      });
 
     it('acks exactly what succeeded, releases an earlier failure, and dead-letters a failure on the maxDeliveries-th delivery', async () => {
       const stream = freshStream('settle');
@@ -253,13 +265,7 @@ describeRedis('redisStream', () => {
         Promise.all([pendingOf(admin, stream, GROUP), deadLettersOf(admin, `${stream}:dead`)]);
       await new Promise<void>((resolve, reject) => {
         poolFrom(
-          redisStream(connected.client, {
-            stream,
-            group: GROUP,
-            consumer: 'c1',
-            maxDeliveries: 1,
-            untilEmpty: true,
-          }),
+          failOnce(stream),
           async (entry) => {
             if (entry.fields.poison) throw new Error('poison');
             return entry.id;
@@ -367,6 +373,158 @@ describeRedis('redisStream', () => {
       expect(idsOf(seen)).toEqual([...own, ...orphaned, ...fresh]);
       expect(seen.map((entry) => entry.deliveries)).toEqual([2, 2, 2, 2, 2, 2, 1, 1, 1]);
       expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
+    });
+
+    it('a dead letter Redis cannot write (the key holds a string) is not acked: the entry stays pending and the error names XADD and the entry', async () => {
+      const stream = freshStream('dead-wrongtype');
+      await admin.call('SET', `${stream}:dead`, 'not a stream');
+      const [id] = await seed(admin, stream, 1);
+      const { error } = await runToEnd((onFinalize) =>
+        poolFrom(
+          failOnce(stream),
+          async () => {
+            throw new Error('poison');
+          },
+          { concurrency: 1, tolerate: Infinity, onFinalize },
+        ),
+      );
+      expect(error).toBeInstanceOf(RedisStreamError);
+      expect((error as RedisStreamError).command).toBe('XADD');
+      expect((error as RedisStreamError).unsettled).toEqual([id]);
+      expect((error as Error).message).toMatch(/^Redis XADD failed: WRONGTYPE .*: .*\b[0-9]+-0$/);
+      expect((await pendingOf(admin, stream, GROUP)).map((row) => row.id)).toEqual([id]);
+      expect(await admin.call('TYPE', `${stream}:dead`)).toBe('string');
+    });
+
+    it('work that settles within the call that hands it (a synchronous result, a synchronous throw) is settled: untilEmpty completes, acked or dead-lettered, nothing left pending', async () => {
+      const stream = freshStream('sync-work');
+      const ids = await seed(admin, stream, 12, (i) => i % 4 === 1);
+      const jobs = redisStream(connected.client, {
+        stream,
+        group: GROUP,
+        consumer: 'c1',
+        claimIdle: 300,
+        maxDeliveries: 2,
+        untilEmpty: true,
+      });
+      const { report, results, error } = await runToEnd((onFinalize) =>
+        poolFrom(
+          jobs,
+          (entry) => {
+            if (entry.fields.poison) throw new Error('poison');
+            return of(entry.id);
+          },
+          { concurrency: 2, bufferSize: 1, tolerate: Infinity, onFinalize },
+        ),
+      );
+      expect(error).toBeUndefined();
+      expect(report.reason).toBe('complete');
+      expect(sorted(results)).toEqual(sorted(ids.filter((_, i) => i % 4 !== 1)));
+      expect((await deadLettersOf(admin, `${stream}:dead`)).length).toBe(3);
+      expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
+    });
+
+    it("every settling write, dead letters included, goes out ahead of the next read (MONITOR: a failure's dead letter runs before the read that follows it)", async () => {
+      const stream = freshStream('dead-order');
+      const ids = await seed(admin, stream, 4);
+      const log = await monitorCommands(server.url);
+      try {
+        await lastValueFrom(
+          poolFrom(
+            failOnce(stream),
+            async (entry) => {
+              // Marks the failure in the server's order of commands.
+              await admin.call('ECHO', `failing ${entry.id}`);
+              throw new Error('poison');
+            },
+            { concurrency: 1, bufferSize: 0, tolerate: Infinity },
+          ),
+          { defaultValue: undefined },
+        );
+        await admin.call('ECHO', 'end');
+        await waitFor(async () => log.commands.some((args) => args.join(' ') === 'ECHO end'));
+      } finally {
+        await log.close();
+      }
+      const commands = log.commands.map((args) => args.join(' '));
+      const isRead = (command: string) => /^(XREADGROUP|XAUTOCLAIM) /.test(command);
+      for (const id of ids) {
+        const failed = commands.indexOf(`ECHO failing ${id}`);
+        expect(failed).toBeGreaterThanOrEqual(0);
+        const nextRead = commands.findIndex((command, i) => i > failed && isRead(command));
+        const written = commands.findIndex(
+          (command, i) => i > failed && command.includes(`${stream}:dead`) && command.includes(id),
+        );
+        expect(written).toBeGreaterThan(failed);
+        if (nextRead >= 0) expect(written).toBeLessThan(nextRead);
+      }
+      expect((await deadLettersOf(admin, `${stream}:dead`)).map((r) => r.id)).toEqual(ids);
+    });
+
+    it('an entry another consumer claimed while this one still works on it stays with that consumer: the refresh takes back only its own', async () => {
+      const stream = freshStream('refresh-owner');
+      const ids = await seed(admin, stream, 2);
+      const finish = new Subject<void>();
+      const stop = new Subject<void>();
+      let started = 0;
+      let allStarted!: () => void;
+      const running = new Promise<void>((resolve) => (allStarted = resolve));
+      const ended = runToEnd((onFinalize) =>
+        poolFrom(
+          redisStream(connected.client, { stream, group: GROUP, consumer: 'a', claimIdle: 150 }),
+          async (entry) => {
+            if (++started === 2) allStarted();
+            await lastValueFrom(finish, { defaultValue: undefined });
+            return entry.id;
+          },
+          { concurrency: 2, bufferSize: 0, stop, onFinalize },
+        ),
+      );
+      await running;
+      // `b` claims the first entry, as if `a` had stalled past claimIdle.
+      await admin.call('XCLAIM', stream, GROUP, 'b', 0, ids[0]!, 'JUSTID');
+      const idleOf = async (id: string) =>
+        (await pendingOf(admin, stream, GROUP)).find((row) => row.id === id)!.idle;
+      // Wait until a refresh has run: the second entry's idle time drops (one script did both).
+      let last = await idleOf(ids[1]!);
+      await waitFor(async () => {
+        const idle = await idleOf(ids[1]!);
+        const refreshed = idle < last;
+        last = idle;
+        return refreshed;
+      });
+      const owners = (await pendingOf(admin, stream, GROUP)).map((row) => [row.id, row.consumer]);
+      expect(owners).toEqual([
+        [ids[0], 'b'],
+        [ids[1], 'a'],
+      ]);
+      stop.next();
+      finish.complete();
+      expect((await ended).report.reason).toBe('stopped');
+    });
+
+    it('a client that nobody connected is refused at once with an error naming Redis and saying to connect it first; no listener is left on it', async () => {
+      const client =
+        kind === 'ioredis'
+          ? new Redis(server.url, { lazyConnect: true })
+          : createClient({ url: server.url });
+      const emitter = client as unknown as NodeJS.EventEmitter;
+      const listeners = () =>
+        emitter.eventNames().map((event) => [event, emitter.listenerCount(event)]);
+      const before = listeners();
+      const { error } = await runToEnd((onFinalize) =>
+        poolFrom(
+          redisStream(client, { stream: freshStream('unconnected'), group: GROUP, consumer: 'c1' }),
+          async (entry) => entry.id,
+          { concurrency: 1, onFinalize },
+        ),
+      );
+      expect(error).toBeInstanceOf(RedisStreamError);
+      expect((error as RedisStreamError).command).toBe('connection');
+      expect((error as Error).message).toMatch(
+        /^Redis connection failed: the client is not connected \(.+\): connect it, and wait until it is ready, before the run$/,
+      );
+      expect(listeners()).toEqual(before);
     });
 
     it('rejects a pool timeout at or above claimIdle at the poolFrom call', () => {

@@ -5,7 +5,12 @@
  * it. Rules it keeps:
  * - A command never waits for a connection to come back: it is refused at once when the
  *   connection is not ready, and a command in flight is rejected as soon as the connection is
- *   lost (ioredis would otherwise resend it after a reconnect, node-redis queue it offline).
+ *   lost (ioredis would otherwise resend it after a reconnect, node-redis queue it offline). Only
+ *   `whenReady()` waits, while the client is connecting, and no longer than its `signal` allows; a
+ *   client that nobody connects (node-redis before `connect()`, ioredis with `lazyConnect` in
+ *   status `'wait'`) is refused at once.
+ * - A command has no deadline of its own (a frozen server answers nothing, and the connection is
+ *   not lost): the source bounds what it waits for, and ends its own connection past that.
  * - The user's client is never closed; the duplicate for blocking reads is opened, and closed,
  *   here, with reconnection and the offline queue turned off.
  * - Listeners are added to the user's client only while a run uses it, and removed by `detach()`.
@@ -34,14 +39,18 @@ export interface RedisLink {
   send(command: RedisCommand): Promise<unknown>;
   /** Sends commands in one round trip; each reply, or the Error its command failed with. */
   pipeline(commands: readonly RedisCommand[]): Promise<PipelineReply[]>;
-  /** MULTI ... EXEC; rejects when any command fails. */
-  transaction(commands: readonly RedisCommand[]): Promise<unknown[]>;
-  /** Waits (briefly, as the client connects) until commands may be sent; rejects if they never may. */
-  whenReady(): Promise<void>;
+  /**
+   * Waits, while the client connects, until commands may be sent; rejects at once when nobody
+   * connects it, and when `signal` aborts (its listener removed either way).
+   */
+  whenReady(signal: AbortSignal): Promise<void>;
   /** Calls `listener` once when the connection is lost. */
   onLost(listener: (error: Error) => void): void;
-  /** Opens a new connection to the same server, for blocking reads; the caller closes it. */
-  duplicate(): Promise<RedisLink>;
+  /**
+   * Opens a new connection to the same server, for blocking reads; the caller closes it. When
+   * `signal` aborts before it is connected, it is closed and the promise rejects.
+   */
+  duplicate(signal: AbortSignal): Promise<RedisLink>;
   /** Removes this link's listeners; closes the connection if this link opened it. */
   detach(): Promise<void>;
 }
@@ -139,8 +148,7 @@ abstract class BaseLink implements RedisLink {
   protected abstract describeState(): string;
   protected abstract sendRaw(command: RedisCommand): Promise<unknown>;
   protected abstract pipelineRaw(commands: readonly RedisCommand[]): Promise<PipelineReply[]>;
-  protected abstract transactionRaw(commands: readonly RedisCommand[]): Promise<unknown[]>;
-  protected abstract openDuplicate(): Promise<RedisLink>;
+  protected abstract openDuplicate(signal: AbortSignal): Promise<RedisLink>;
   protected abstract close(): Promise<void>;
   /** The events that say the connection is gone (the link listens while it is attached). */
   protected abstract readonly lossEvents: readonly string[];
@@ -153,35 +161,43 @@ abstract class BaseLink implements RedisLink {
     return this.guard(() => this.pipelineRaw(commands));
   }
 
-  transaction(commands: readonly RedisCommand[]): Promise<unknown[]> {
-    return this.guard(() => this.transactionRaw(commands));
+  duplicate(signal: AbortSignal): Promise<RedisLink> {
+    return this.openDuplicate(signal);
   }
 
-  duplicate(): Promise<RedisLink> {
-    return this.openDuplicate();
-  }
-
-  whenReady(): Promise<void> {
+  whenReady(signal: AbortSignal): Promise<void> {
     this.listen();
     if (this.lostError) return Promise.reject(this.lostError);
     if (this.isReady()) return Promise.resolve();
     if (!this.isConnecting()) {
       return Promise.reject(
-        new ConnectionLostError(`the client is not connected (${this.describeState()})`),
+        new ConnectionLostError(
+          `the client is not connected (${this.describeState()}): connect it, and wait until it is ready, before the run`,
+        ),
       );
     }
+    if (signal.aborted) return Promise.reject(notReadyBeforeEnd());
     return new Promise<void>((resolve, reject) => {
-      const onReady = () => {
+      const done = () => {
         this.removeListener('ready', onReady);
         this.inFlight.delete(onLost);
+        signal.removeEventListener('abort', onAbort);
+      };
+      const onReady = () => {
+        done();
         resolve();
       };
       const onLost = (error: Error) => {
-        this.removeListener('ready', onReady);
+        done();
         reject(error);
+      };
+      const onAbort = () => {
+        done();
+        reject(notReadyBeforeEnd());
       };
       this.addListener('ready', onReady);
       this.inFlight.add(onLost);
+      signal.addEventListener('abort', onAbort);
     });
   }
 
@@ -261,18 +277,36 @@ abstract class BaseLink implements RedisLink {
   }
 }
 
+function notReadyBeforeEnd(): ConnectionLostError {
+  return new ConnectionLostError('the run ended before the client was ready');
+}
+
 /**
- * Connects a link over a connection it owns; closes it again if connecting fails. It listens for
- * the connection's loss before connecting: a client's `error` event that nobody listens to would
- * throw (node-redis) or be printed (ioredis).
+ * Connects a link over a connection it owns; closes it again if connecting fails or `signal`
+ * aborts first. It listens for the connection's loss before connecting: a client's `error` event
+ * that nobody listens to would throw (node-redis) or be printed (ioredis).
  */
-async function connectOwned(link: RedisLink, connect: () => Promise<unknown>): Promise<RedisLink> {
+async function connectOwned(
+  link: RedisLink,
+  connect: () => Promise<unknown>,
+  signal: AbortSignal,
+): Promise<RedisLink> {
   link.onLost(() => undefined);
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(notReadyBeforeEnd());
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort);
+  });
+  const connecting = connect();
+  connecting.catch(() => undefined); // a connection the signal cut short fails later, unheard
   try {
-    await connect();
+    await Promise.race([connecting, aborted]);
   } catch (error) {
     await link.detach().catch(() => undefined);
     throw error;
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
   }
   return link;
 }
@@ -319,19 +353,14 @@ class NodeRedisLink extends BaseLink {
     );
   }
 
-  protected transactionRaw(commands: readonly RedisCommand[]): Promise<unknown[]> {
-    const multi = this.client.multi();
-    for (const command of commands) multi.addCommand([...command]);
-    return multi.exec();
-  }
-
-  protected async openDuplicate(): Promise<RedisLink> {
+  protected async openDuplicate(signal: AbortSignal): Promise<RedisLink> {
     const socket = this.client.options?.socket ?? {};
     const duplicate = this.client.duplicate({
       disableOfflineQueue: true,
-      socket: { ...socket, reconnectStrategy: false },
+      // An idle socket timeout would end a blocking read that is only waiting.
+      socket: { ...socket, reconnectStrategy: false, socketTimeout: undefined },
     });
-    return connectOwned(new NodeRedisLink(duplicate, true), () => duplicate.connect());
+    return connectOwned(new NodeRedisLink(duplicate, true), () => duplicate.connect(), signal);
   }
 
   protected async close(): Promise<void> {
@@ -369,11 +398,15 @@ class IORedisLink extends BaseLink {
   }
 
   protected isConnecting(): boolean {
-    return ['wait', 'connecting', 'connect', 'reconnecting'].includes(this.client.status);
+    // Not 'wait': a lazyConnect client that nobody connected yet, and that nothing will connect.
+    return ['connecting', 'connect', 'reconnecting'].includes(this.client.status);
   }
 
   protected describeState(): string {
-    return `ioredis status '${this.client.status}'`;
+    const status = this.client.status;
+    return status === 'wait'
+      ? `ioredis status 'wait': created with lazyConnect and not connected yet`
+      : `ioredis status '${status}'`;
   }
 
   protected sendRaw(command: RedisCommand): Promise<unknown> {
@@ -386,23 +419,19 @@ class IORedisLink extends BaseLink {
     return (replies ?? []).map(([error, reply]) => error ?? reply);
   }
 
-  protected async transactionRaw(commands: readonly RedisCommand[]): Promise<unknown[]> {
-    const replies = await queued(this.client.multi(), commands).exec();
-    if (replies === null) throw new Error('the transaction was aborted');
-    const failed = replies.find(([error]) => error !== null);
-    if (failed) throw failed[0];
-    return replies.map(([, reply]) => reply);
-  }
-
-  protected async openDuplicate(): Promise<RedisLink> {
+  protected async openDuplicate(signal: AbortSignal): Promise<RedisLink> {
     const duplicate = this.client.duplicate({
       lazyConnect: true,
       enableOfflineQueue: false,
       autoResendUnfulfilledCommands: false,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
+      // The user's timeouts would end a blocking read that is only waiting for `block` ms.
+      commandTimeout: undefined,
+      socketTimeout: undefined,
+      blockingTimeout: undefined,
     });
-    return connectOwned(new IORedisLink(duplicate, true), () => duplicate.connect());
+    return connectOwned(new IORedisLink(duplicate, true), () => duplicate.connect(), signal);
   }
 
   protected async close(): Promise<void> {

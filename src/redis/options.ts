@@ -16,6 +16,7 @@ export interface ResolvedStreamOptions {
   deadLetter: string;
   block: number;
   untilEmpty: boolean;
+  closeTimeout: number;
 }
 
 function checkName(name: string, value: unknown): string {
@@ -95,6 +96,7 @@ export function resolveStreamOptions(options: unknown): ResolvedStreamOptions {
   if (o.untilEmpty !== undefined && typeof o.untilEmpty !== 'boolean') {
     throw new TypeError(`Expected \`untilEmpty\` to be a boolean, ${received(o.untilEmpty)}`);
   }
+  const closeTimeout = checkMilliseconds('closeTimeout', o.closeTimeout, 10_000);
   return {
     stream,
     group,
@@ -104,6 +106,7 @@ export function resolveStreamOptions(options: unknown): ResolvedStreamOptions {
     deadLetter,
     block,
     untilEmpty: o.untilEmpty === true,
+    closeTimeout,
   };
 }
 

@@ -1,8 +1,10 @@
 /**
  * The error a {@link redisStream} source fails with when Redis does not answer as it must: a lost
  * or killed connection, a Redis restart, an error reply. Its message names Redis, the command, and
- * the ids of the entries whose settling Redis did not confirm; those not written stay pending (nothing
- * is lost), so a new run, or another consumer once `claimIdle` has passed, takes them again.
+ * the ids of the entries whose settling Redis did not confirm. An entry whose ack Redis did not run
+ * stays pending (a dead letter is acked only after it is written), so a new run, or another
+ * consumer once `claimIdle` has passed, takes it again; a write whose reply was lost (a lost
+ * connection, `closeTimeout` passed) may have run all the same.
  *
  * @example
  * ```ts

@@ -18,21 +18,27 @@ import type { RedisStreamOptions, StreamEntry } from './types.js';
  *   from the start of the stream) when it does not exist.
  * - **Backpressure.** A read (`XREADGROUP COUNT n`) asks only for the room the pool has, so this
  *   consumer never has more than `concurrency + bufferSize` entries it read and has not settled.
- *   While an entry's work runs, its idle time is refreshed every `claimIdle / 3`, so no other
- *   consumer claims a live entry. A pool `timeout` at or above `claimIdle` is rejected at the
+ *   While an entry's work runs, its idle time is refreshed every `claimIdle / 3` (only while it is
+ *   still this consumer's), so no other consumer claims a live entry; one that did (this process
+ *   stalled past `claimIdle`) keeps it, and the entry may be worked twice (at least once). A pool `timeout` at or above `claimIdle` is rejected at the
  *   `poolFrom` call.
  * - **Settling**, as the pool's report says: `succeeded`, acked (`XACK`, batched, before the next
  *   read); `failed` on the `maxDeliveries`-th delivery, written to the dead-letter stream (fields
- *   `id`, `fields` as JSON, `error`, `consumer`, `deliveries`) and acked in one `MULTI`; an earlier
+ *   `id`, `fields` as JSON, `error`, `consumer`, `deliveries`) and then acked, in one script, so
+ *   that an entry whose dead letter Redis did not write is not acked and stays pending; an earlier
  *   failure, released for redelivery; `unstarted` and `unfinished`, released at once, without
  *   counting as a delivery. A released entry is claimable by any consumer at once.
  * - **Teardown.** A halt, a stop or an unsubscribe ends a blocking read at once (`CLIENT
  *   UNBLOCK`); entries that still arrive are released. The pool's end (`onFinalize`, then the
- *   terminal notification) waits until every ack, dead letter and release of the run is written.
+ *   terminal notification) waits until every ack, dead letter and release of the run is written,
+ *   for at most `closeTimeout`: past it (a frozen server) the source closes its own connection and
+ *   the run ends with a {@link RedisStreamError} naming the commands that got no reply and the
+ *   entries they would have settled.
  * - **Errors.** A lost connection, a Redis restart or `CLIENT KILL` of either connection halts the
  *   pool with a {@link RedisStreamError} naming Redis and the command; a command never waits for a
- *   reconnection. Entries whose settling could not be written are named in the error and stay
- *   pending in Redis: a new run, or another consumer after `claimIdle`, takes them again.
+ *   reconnection, and a client that nobody connected (ioredis `lazyConnect` before `connect()`) is
+ *   refused at once. Entries whose settling Redis did not confirm are named in the error; those
+ *   it did not write stay pending: a new run, or another consumer after `claimIdle`, takes them.
  * - **Completion.** With `untilEmpty: true` the source completes once nothing is new, nothing is
  *   claimable and nothing the pool holds can come back; otherwise it runs until the pool stops.
  * - **Connections.** Blocking reads go over a duplicate of `client`, which each run opens and

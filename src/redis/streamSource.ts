@@ -15,14 +15,43 @@ const RELEASED_IDLE = '100000000000';
 /** The most entries one read asks for, whatever room the pool has. */
 const MAX_COUNT = 1000;
 
-/** The writes that settle entries, taken together so one round trip carries them. */
+/**
+ * A dead letter and its ack, in that order, in one script: a failing `redis.call` aborts the
+ * script, so an entry whose dead letter was not written (say the key holds a string) is not acked
+ * and stays pending. (A `MULTI` would not do: Redis runs the `XACK` after a failed `XADD`.)
+ * KEYS: stream, dead-letter stream; ARGV: group, id, fields as JSON, error, consumer, deliveries.
+ */
+const DEAD_LETTER_SCRIPT = `redis.call('XADD', KEYS[2], '*', 'id', ARGV[2], 'fields', ARGV[3], 'error', ARGV[4], 'consumer', ARGV[5], 'deliveries', ARGV[6])
+return redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])`;
+
+/**
+ * The refresh of the entries this consumer works on: each one's idle time is reset (`XCLAIM ... 0
+ * JUSTID`) only while it is still in this consumer's own pending list, so an entry another
+ * consumer claimed (this process stalled past `claimIdle`) stays with that consumer.
+ * KEYS: stream; ARGV: group, consumer, ids.
+ */
+const REFRESH_SCRIPT = `local refreshed = 0
+for i = 3, #ARGV do
+  if #redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1, ARGV[2]) == 1 then
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+    refreshed = refreshed + 1
+  end
+end
+return refreshed`;
+
+/** The writes that settle entries, pipelined so that one round trip carries them. */
 interface WriteBatch {
-  /** Acks and releases, pipelined; `ids[i]` are the entries `commands[i]` settles. */
   commands: RedisCommand[];
+  /** `names[i]` is the command `commands[i]` is reported as (a dead letter's script: `XADD`). */
+  names: string[];
+  /** `ids[i]` are the entries `commands[i]` settles. */
   ids: string[][];
-  /** Dead letters and their acks, in one MULTI. */
-  deadLetters: RedisCommand[];
-  deadIds: string[];
+}
+
+/** A write in flight: the command it is reported as, and the entries it settles. */
+interface WriteInFlight {
+  name: string;
+  ids: readonly string[];
 }
 
 /**
@@ -32,16 +61,22 @@ interface WriteBatch {
  * - Order of taking, each read asking for at most the pool's room: first this consumer's own
  *   pending entries (`XREADGROUP ... 0`), then entries idle past `claimIdle` (`XAUTOCLAIM`), then
  *   new ones (`>`), first without blocking on the user's client, then blocking on a duplicate.
- * - Every write that settles an entry (ack, dead letter, release) goes out before the next read,
- *   on the same connection and in the same round trip, so this consumer's pending list never holds
+ * - Every write that settles an entry (ack, dead letter, release) goes out ahead of the next read,
+ *   on the same connection and in the same pipeline, so this consumer's pending list never holds
  *   more than `concurrency + bufferSize` entries it read and has not settled.
- * - An entry the pool accepted is refreshed (`XCLAIM ... JUSTID` to itself) every `claimIdle / 3`
- *   until it settles, so no other consumer claims a live entry.
+ * - An entry is acked only once Redis did what settles it: a dead letter's `XACK` runs in the
+ *   same script as its `XADD`, after it.
+ * - An entry the pool accepted is recorded as held before the pool hears of it (its work may
+ *   settle it synchronously), and is refreshed (`XCLAIM ... JUSTID` to itself, while it is still
+ *   this consumer's) every `claimIdle / 3` until it settles, so no other consumer claims it.
  * - An entry that arrives after the pool let go, or that the pool hands back (`unstarted`,
  *   `unfinished`), is released at once: idle time past any `claimIdle`, delivery count unchanged.
  * - `close()` resolves once every write of the run is done. If one failed, the entries it would
  *   have settled stay pending in Redis and are named: in this source's own error when the run
  *   ends with it (then `close()` resolves: that error is delivered once), else in the rejection.
+ * - `close()` waits at most `closeTimeout` for Redis (the blocking read's end, `CLIENT UNBLOCK`,
+ *   the writes). Past it, the source's own connection is closed, nothing more is sent, and the
+ *   entries whose writes got no reply are named as above, with the commands that got none.
  *
  * @internal
  */
@@ -66,10 +101,19 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   private acks: string[] = [];
   private releases: { id: string; deliveries: number }[] = [];
   private deadLetters: { entry: StreamEntry; error: unknown }[] = [];
-  private readonly writes = new Set<Promise<void>>();
+  private readonly writes = new Map<Promise<void>, WriteInFlight>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly refreshTimer: ReturnType<typeof setInterval>;
   private isRefreshing = false;
+
+  /** Aborted when the run closes: a wait for a connection ends. */
+  private readonly closing = new AbortController();
+  /** close() is done with Redis (or gave up past `closeTimeout`): nothing more is sent. */
+  private isClosed = false;
+  /** The commands the run awaits now, by name, with how many of each. */
+  private readonly awaiting = new Map<string, number>();
+  /** The commands that had no reply within `closeTimeout`, once it passed. */
+  private expiredCommands: string | undefined;
 
   /** Entries whose settling write failed: they stay pending in Redis. */
   private readonly unsettled = new Set<string>();
@@ -77,6 +121,8 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   private reportedError: RedisStreamError | undefined;
 
   private blocking: Promise<{ link: RedisLink; clientId: string }> | undefined;
+  /** The duplicate once it is connected (before its `CLIENT ID` is known), to close it. */
+  private blockingLink: RedisLink | undefined;
   private isBlockingRead = false;
   private unblocking: Promise<unknown> | undefined;
 
@@ -131,21 +177,21 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
     clearInterval(this.refreshTimer);
     this.isReleased = true;
     this.parkedRoom = undefined;
+    this.closing.abort();
     this.unblock();
-    await this.answering;
+    let deadline: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<true>((resolve) => {
+      deadline = setTimeout(() => resolve(true), this.options.closeTimeout);
+    });
+    const isExpired = await Promise.race([this.finishWrites().then(() => false), expired]);
+    clearTimeout(deadline);
+    if (isExpired) this.expire();
+    this.isClosed = true;
     if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    await this.opened.catch(() => undefined);
-    for (;;) {
-      this.flush();
-      if (this.writes.size === 0) break;
-      await Promise.all(this.writes);
-    }
-    await this.unblocking;
-    const blocking = await this.blocking?.catch(() => undefined);
-    await blocking?.link.detach();
+    await this.blockingLink?.detach();
     await this.main.detach();
-    if (this.unsettled.size === 0) return;
+    if (this.unsettled.size === 0 && this.expiredCommands === undefined) return;
     const ids = [...this.unsettled];
     if (this.reportedError) {
       // The run ends with this source's own error, which the pool delivers once close() settles:
@@ -153,7 +199,43 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
       this.reportedError.addUnsettled(ids);
       return;
     }
+    if (this.expiredCommands !== undefined) {
+      throw new RedisStreamError(
+        this.expiredCommands,
+        `no reply within \`closeTimeout\` (${this.options.closeTimeout} ms); the source's own connection was closed`,
+        ids,
+      );
+    }
     throw new RedisStreamError(this.failedCommand ?? 'write', 'a write did not complete', ids);
+  }
+
+  /** Waits for the answer under way, then sends what is left to write, until all is written. */
+  private async finishWrites(): Promise<void> {
+    await this.answering;
+    await this.opened.catch(() => undefined);
+    while (!this.isClosed) {
+      this.flush();
+      if (this.writes.size === 0) break;
+      await Promise.all(this.writes.keys());
+    }
+    await this.unblocking;
+  }
+
+  /** `closeTimeout` passed: what had no reply is named, and its entries are unsettled. */
+  private expire(): void {
+    const names = new Set<string>();
+    for (const { name, ids } of this.writes.values()) {
+      names.add(name);
+      for (const id of ids) this.unsettled.add(id);
+    }
+    for (const name of this.awaiting.keys()) names.add(name);
+    const waiting = [
+      ...this.acks,
+      ...this.releases.map((release) => release.id),
+      ...this.deadLetters.map((dead) => dead.entry.id),
+    ];
+    for (const id of waiting) this.unsettled.add(id);
+    this.expiredCommands = names.size > 0 ? [...names].join(', ') : 'write';
   }
 
   // ---- opening ----------------------------------------------------------------------------
@@ -164,7 +246,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
       // (a timer, so that it comes after the rejection of any command in flight).
       setTimeout(() => this.fail('connection', error), 0);
     });
-    await this.command('connection', () => this.main.whenReady());
+    await this.command('connection', () => this.main.whenReady(this.closing.signal));
     const { stream, group } = this.options;
     await this.command('XGROUP CREATE', () =>
       this.main.send(['XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM']).then(
@@ -178,7 +260,9 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
 
   private openBlocking(): Promise<{ link: RedisLink; clientId: string }> {
     this.blocking ??= (async () => {
-      const link = await this.command('duplicate', () => this.main.duplicate());
+      const link = await this.command('duplicate', () => this.main.duplicate(this.closing.signal));
+      this.blockingLink = link;
+      if (this.isClosed) await link.detach();
       link.onLost((error) => setTimeout(() => this.fail('XREADGROUP', error), 0));
       const clientId = String(await this.command('CLIENT ID', () => link.send(['CLIENT', 'ID'])));
       return { link, clientId };
@@ -236,15 +320,19 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
     }
   }
 
-  /** Hands entries to the pool; what it no longer takes goes back to Redis at once. */
+  /**
+   * Hands entries to the pool; what it no longer takes goes back to Redis at once. An entry is
+   * held from before `next()`: its work may settle it within the call.
+   */
   private hand(entries: StreamEntry[]): void {
     for (const entry of entries) {
-      if (!this.isReleased && !this.hasEnded && this.target.next(entry)) {
+      if (!this.isReleased && !this.hasEnded) {
         this.held.set(entry.id, entry);
-      } else {
-        this.releases.push({ id: entry.id, deliveries: Math.max(0, entry.deliveries - 1) });
-        this.scheduleFlush();
+        if (this.target.next(entry)) continue;
+        this.held.delete(entry.id);
       }
+      this.releases.push({ id: entry.id, deliveries: Math.max(0, entry.deliveries - 1) });
+      this.scheduleFlush();
     }
     this.isPending = false;
     if (!this.isReleased && !this.hasEnded) this.target.ready();
@@ -380,7 +468,9 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   private async unblockClient(link: RedisLink, clientId: string, tries: number): Promise<void> {
     let unblocked: unknown;
     try {
-      unblocked = await this.main.send(['CLIENT', 'UNBLOCK', clientId]);
+      unblocked = await this.command('CLIENT UNBLOCK', () =>
+        this.main.send(['CLIENT', 'UNBLOCK', clientId]),
+      );
     } catch {
       return link.detach();
     }
@@ -396,21 +486,13 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
 
   // ---- writes -----------------------------------------------------------------------------
 
-  /** Sends the waiting writes and one read in the same round trip; the read's reply. */
+  /** Sends the waiting writes, then one read, in the same pipeline; the read's reply. */
   private async readWithWrites(read: RedisCommand): Promise<unknown> {
     const batch = this.takeWrites();
     const name = read[0]!;
     const replies = await this.command(name, () => {
       const sent = this.main.pipeline([...(batch?.commands ?? []), read]);
-      if (batch) {
-        this.track(
-          this.writeDeadLetters(batch),
-          sent.then(
-            (replies) => this.checkWrites(batch, replies),
-            (error: unknown) => this.writeFailed(batch.commands, batch.ids, error),
-          ),
-        );
-      }
+      if (batch) this.trackWrites(batch, sent);
       return sent;
     });
     const reply = replies[replies.length - 1];
@@ -419,7 +501,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   }
 
   private scheduleFlush(): void {
-    if (this.flushTimer !== undefined) return;
+    if (this.flushTimer !== undefined || this.isClosed) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
       this.flush();
@@ -428,42 +510,41 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
 
   /** Sends the waiting writes now (the next read would carry them otherwise). */
   private flush(): void {
+    if (this.isClosed) return;
     const batch = this.takeWrites();
-    if (!batch) return;
-    const sent =
-      batch.commands.length === 0
-        ? Promise.resolve<unknown[]>([])
-        : this.main.pipeline(batch.commands);
-    this.track(
-      this.writeDeadLetters(batch),
-      sent.then(
-        (replies) => this.checkWrites(batch, replies),
-        (error: unknown) => this.writeFailed(batch.commands, batch.ids, error),
-      ),
-    );
+    if (batch) this.trackWrites(batch, this.main.pipeline(batch.commands));
   }
 
   private async flushNow(): Promise<void> {
     this.flush();
-    await Promise.all(this.writes);
+    await Promise.all(this.writes.keys());
   }
 
-  private track(...writes: Promise<void>[]): void {
-    for (const write of writes) {
-      this.writes.add(write);
-      void write.finally(() => this.writes.delete(write));
-    }
+  /** Checks each reply of a batch's pipeline (the replies after the batch's are not its own). */
+  private trackWrites(batch: WriteBatch, sent: Promise<readonly unknown[]>): void {
+    const checked = sent.then(
+      (replies) => this.checkWrites(batch, replies),
+      (error: unknown) => this.writeFailed(batch.names, batch.ids, error),
+    );
+    this.track(checked, [...new Set(batch.names)].join(', '), batch.ids.flat());
+  }
+
+  private track(write: Promise<void>, name: string, ids: readonly string[]): void {
+    this.writes.set(write, { name, ids });
+    void write.finally(() => this.writes.delete(write));
   }
 
   private takeWrites(): WriteBatch | undefined {
     if (this.acks.length + this.releases.length + this.deadLetters.length === 0) return undefined;
     const { stream, group, consumer, deadLetter } = this.options;
-    const batch: WriteBatch = { commands: [], ids: [], deadLetters: [], deadIds: [] };
-    if (this.acks.length > 0) {
-      batch.commands.push(['XACK', stream, group, ...this.acks]);
-      batch.ids.push(this.acks);
-      this.acks = [];
-    }
+    const batch: WriteBatch = { commands: [], names: [], ids: [] };
+    const add = (name: string, command: RedisCommand, ids: string[]) => {
+      batch.commands.push(command);
+      batch.names.push(name);
+      batch.ids.push(ids);
+    };
+    if (this.acks.length > 0) add('XACK', ['XACK', stream, group, ...this.acks], this.acks);
+    this.acks = [];
     // One XCLAIM per delivery count: idle past any claimIdle, the count as it must read.
     const byCount = new Map<number, string[]>();
     for (const { id, deliveries } of this.releases) {
@@ -471,64 +552,60 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
     }
     this.releases = [];
     for (const [deliveries, ids] of byCount) {
-      batch.commands.push([
+      add(
         'XCLAIM',
-        stream,
-        group,
-        consumer,
-        '0',
-        ...ids,
-        'IDLE',
-        RELEASED_IDLE,
-        'RETRYCOUNT',
-        String(deliveries),
-        'JUSTID',
-      ]);
-      batch.ids.push(ids);
+        [
+          'XCLAIM',
+          stream,
+          group,
+          consumer,
+          '0',
+          ...ids,
+          'IDLE',
+          RELEASED_IDLE,
+          'RETRYCOUNT',
+          String(deliveries),
+          'JUSTID',
+        ],
+        ids,
+      );
     }
+    // One script per dead letter, so that a failing one names its own entry.
     for (const { entry, error } of this.deadLetters) {
-      batch.deadLetters.push([
+      add(
         'XADD',
-        deadLetter,
-        '*',
-        'id',
-        entry.id,
-        'fields',
-        JSON.stringify(entry.fields),
-        'error',
-        messageOf(error),
-        'consumer',
-        consumer,
-        'deliveries',
-        String(entry.deliveries),
-      ]);
-      batch.deadIds.push(entry.id);
+        [
+          'EVAL',
+          DEAD_LETTER_SCRIPT,
+          '2',
+          stream,
+          deadLetter,
+          group,
+          entry.id,
+          JSON.stringify(entry.fields),
+          messageOf(error),
+          consumer,
+          String(entry.deliveries),
+        ],
+        [entry.id],
+      );
     }
-    if (batch.deadIds.length > 0) batch.deadLetters.push(['XACK', stream, group, ...batch.deadIds]);
     this.deadLetters = [];
     return batch;
   }
 
-  private writeDeadLetters(batch: WriteBatch): Promise<void> {
-    if (batch.deadIds.length === 0) return Promise.resolve();
-    return this.main.transaction(batch.deadLetters).then(
-      () => undefined,
-      (error: unknown) => this.writeFailed([['MULTI']], [batch.deadIds], error),
-    );
-  }
-
   private checkWrites(batch: WriteBatch, replies: readonly unknown[]): void {
-    batch.commands.forEach((command, i) => {
+    batch.commands.forEach((_command, i) => {
       const reply = replies[i];
-      if (reply instanceof Error) this.writeFailed([command], [batch.ids[i]!], reply);
+      if (reply instanceof Error) this.writeFailed([batch.names[i]!], [batch.ids[i]!], reply);
     });
   }
 
-  private writeFailed(commands: RedisCommand[], ids: string[][], error: unknown): void {
-    const names = [...new Set(commands.map((command) => command[0]!))].join(', ');
+  private writeFailed(names: readonly string[], ids: string[][], error: unknown): void {
+    const name = [...new Set(names)].join(', ');
     for (const id of ids.flat()) this.unsettled.add(id);
-    this.failedCommand ??= names;
-    this.fail(names, error);
+    this.failedCommand ??= name;
+    this.fail(name, error);
   }
 
   /** Refreshes the idle time of every entry the pool holds, so no other consumer claims it. */
@@ -538,23 +615,28 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
     this.isRefreshing = true;
     const ids = [...this.held.keys()];
     const refreshed = this.main
-      .send(['XCLAIM', stream, group, consumer, '0', ...ids, 'JUSTID'])
+      .send(['EVAL', REFRESH_SCRIPT, '1', stream, group, consumer, ...ids])
       .then(
         () => undefined,
         (error: unknown) => this.fail('XCLAIM', error),
       )
       .finally(() => (this.isRefreshing = false));
-    this.track(refreshed);
+    this.track(refreshed, 'XCLAIM', []);
   }
 
   // ---- failing ----------------------------------------------------------------------------
 
   /** Runs one step, naming the command in the error it may fail with. */
   private async command<R>(name: string, step: () => Promise<R>): Promise<R> {
+    this.awaiting.set(name, (this.awaiting.get(name) ?? 0) + 1);
     try {
       return await step();
     } catch (error) {
       throw error instanceof RedisStreamError ? error : this.errorFor(name, error);
+    } finally {
+      const left = this.awaiting.get(name)! - 1;
+      if (left === 0) this.awaiting.delete(name);
+      else this.awaiting.set(name, left);
     }
   }
 

@@ -68,4 +68,13 @@ export interface RedisStreamOptions {
    * out can come back (batch jobs). `false` (default): it runs until the pool stops.
    */
   untilEmpty?: boolean;
+  /**
+   * Milliseconds the end of a run (a completion, a halt, a stop, an unsubscribe) waits for Redis:
+   * for the blocking read to end (`CLIENT UNBLOCK`) and for the run's acks, dead letters and
+   * releases to be confirmed. Past it (a frozen server, a network that drops packets), the
+   * source's own connection is closed and the run ends with a {@link RedisStreamError} naming the
+   * commands that got no reply and the entries they would have settled; those stay pending unless
+   * the server still runs the writes it received. An integer from 1. Default `10_000`.
+   */
+  closeTimeout?: number;
 }
