@@ -44,6 +44,9 @@ const badOptions: BadCase[] = [
   ],
   ['block 0', { ...valid, block: 0 }, RangeError, 'block'],
   ['block NaN', { ...valid, block: NaN }, RangeError, 'block'],
+  ['closeTimeout 0', { ...valid, closeTimeout: 0 }, RangeError, 'closeTimeout'],
+  ['closeTimeout -1', { ...valid, closeTimeout: -1 }, RangeError, 'closeTimeout'],
+  ["closeTimeout '10'", { ...valid, closeTimeout: '10' }, TypeError, 'closeTimeout'],
   ["untilEmpty 'yes'", { ...valid, untilEmpty: 'yes' }, TypeError, 'untilEmpty'],
 ];
 
