@@ -17,6 +17,7 @@
  * @see {@link redisStream}
  */
 export class RedisStreamError extends Error {
+  /** Always `'RedisStreamError'`, so the error is told apart after serialization too. */
   override readonly name = 'RedisStreamError';
   /** The Redis command that failed, for example `'XREADGROUP'` or `'XACK'`. */
   readonly command: string;
