@@ -1,6 +1,6 @@
 /**
  * rxjs-pool: a bounded, backpressured, fail-fast worker stage for RxJS that accounts for every
- * item. This barrel is the package's only public entry.
+ * item. This barrel is the main entry point's only public surface (`rxjs-pool/redis` has its own).
  *
  * @packageDocumentation
  */
