@@ -366,6 +366,10 @@ describe('pool', () => {
       const controller = new AbortController();
       const unhandled: unknown[] = [];
       const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      // Under Jest the process listener may never fire, so the spec also checks that the pool
+      // itself attached a rejection handler to the promise it let go of.
+      const rejected = Promise.reject(new Error('rejected after the halt'));
+      const then = jest.spyOn(rejected, 'then');
       process.on('unhandledRejection', onUnhandled);
       try {
         of(1)
@@ -373,7 +377,7 @@ describe('pool', () => {
             pool(
               () => {
                 controller.abort(new Error('stop all'));
-                return Promise.reject(new Error('rejected after the halt'));
+                return rejected;
               },
               { concurrency: 1, signal: controller.signal },
             ),
@@ -384,6 +388,7 @@ describe('pool', () => {
         process.off('unhandledRejection', onUnhandled);
       }
       expect(unhandled).toEqual([]);
+      expect(then).toHaveBeenCalledWith(undefined, expect.any(Function));
     });
 
     it("treats a synchronous throw in work as that item's failure", () => {
