@@ -103,9 +103,6 @@ class SourceTarget<T> implements PoolSourceTarget<T> {
  *   consumer: downstream, or the body of a `for await` loop.
  * - The first fatal error is the one delivered, exactly once; once it is decided nothing is
  *   accepted or started.
- * - What runs for every item stays small: a rare step (progress, a timeout, an Observable inner,
- *   `ordered`'s hold-back, a loop's backlog) is a guard here and a method of its own, so that V8
- *   can inline the per-item path within its budget.
  *
  * @internal
  */
@@ -295,8 +292,7 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
   acceptPulled(item: T): boolean {
     if (this.state === State.Running) {
       this.accept(item);
-      // Inside the pump's own pull, the pump goes on by itself.
-      if (!this.isPumping) this.pump();
+      this.pump();
       return true;
     }
     // The answer to a pull asked while the pool was running, given while the source's own code
@@ -431,7 +427,10 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
     let holder: AbortableContext = job;
     if (attempt > 1) holder = job.retryHolder = { controller: undefined };
     job.status = JobStatus.Running;
-    if (this.options.timeout !== undefined) this.startTimeout(job, attempt, this.options.timeout);
+    const { timeout } = this.options;
+    if (timeout !== undefined) {
+      job.timer = asyncScheduler.schedule(() => this.attemptTimedOut(job, attempt), timeout);
+    }
     let input: ObservableInput<R>;
     let isPromise: boolean;
     try {
@@ -468,10 +467,6 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
     this.subscribeInner(job, attempt, input);
   }
 
-  private startTimeout(job: Job<T, R>, attempt: number, timeout: number): void {
-    job.timer = asyncScheduler.schedule(() => this.attemptTimedOut(job, attempt), timeout);
-  }
-
   /** Work that returned something other than a promise: its Observable is the attempt's inner. */
   private subscribeInner(job: Job<T, R>, attempt: number, input: ObservableInput<R>): void {
     let inner: Observable<R>;
@@ -489,7 +484,10 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
   private promiseSettled(job: Job<T, R>, attempt: number, value: R): void {
     if (!isCurrent(job, attempt)) return;
     this.endAttempt(job);
-    if (this.options.ordered && job !== this.line.first) return this.holdBack(job, value);
+    if (this.options.ordered && job !== this.line.first) {
+      (job.held ??= []).push(value);
+      return this.jobCompleted(job);
+    }
     // A settled promise has nothing more to give: its slot is free before its value goes
     // downstream, and once the value is handed over the item has succeeded, even if downstream
     // ends the run while it hears it (take(1)): its signal is not aborted, it is not unfinished.
@@ -502,12 +500,6 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
     if (this.options.ordered) this.flushOrdered();
     this.progressed();
     this.pump();
-  }
-
-  /** `ordered`: a completed promise's value waits for every earlier item to deliver its own. */
-  private holdBack(job: Job<T, R>, value: R): void {
-    (job.held ??= []).push(value);
-    this.jobCompleted(job);
   }
 
   /** @internal */
@@ -560,7 +552,10 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
 
   private endAttempt(job: Job<T, R>): void {
     job.inner = undefined;
-    if (job.timer !== undefined) stopTimer(job);
+    if (job.timer !== undefined) {
+      job.timer.unsubscribe();
+      job.timer = undefined;
+    }
   }
 
   /** The item keeps its worker slot while it waits; the wait runs on RxJS's async scheduler. */
@@ -803,13 +798,8 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
    * waiting in a `for await` loop's backlog (the loop takes it first, so that its items succeed).
    */
   private completeIfDone(): void {
-    // The common case, a run still taking items, is one check, inlined into every caller.
-    if (this.state === State.Running && !this.isSourceDone) return;
-    this.completeIfOver();
-  }
-
-  private completeIfOver(): void {
     if (this.state >= State.Halting) return;
+    if (this.state === State.Running && !this.isSourceDone) return;
     if (this.active > 0 || this.queue.length > 0 || this.held > 0 || this.backlog > 0) return;
     if (this.state === State.Draining) this.finalize('error', this.haltError, undefined);
     else
@@ -972,16 +962,9 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
     else if (this.state >= State.Halting) reportLost(error);
   }
 
-  /**
-   * Tells `onProgress` the counters, if it is set. Called on every item: a guard small enough to
-   * inline everywhere, with the work out of line (the per-item rule in the class comment).
-   */
   private progressed(): void {
-    if (this.options.onProgress !== undefined) this.reportProgress(this.options.onProgress);
-  }
-
-  private reportProgress(onProgress: (progress: Readonly<PoolProgress>) => void): void {
-    if (this.state >= State.Ending) return;
+    const { onProgress } = this.options;
+    if (onProgress === undefined || this.state >= State.Ending) return;
     const view = (this.progress ??= emptyProgress());
     view.accepted = this.accepted;
     view.queued = this.queue.length;
@@ -1001,12 +984,6 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
  */
 function isCurrent(job: Job<unknown, unknown>, attempt: number): boolean {
   return job.attempts === attempt && job.status === JobStatus.Running;
-}
-
-/** The attempt's timeout (or the wait before its retry) is over or no longer wanted. */
-function stopTimer(job: Job<unknown, unknown>): void {
-  job.timer!.unsubscribe();
-  job.timer = undefined;
 }
 
 /** Two lists of jobs, each in acceptance order, as one list in acceptance order. */

@@ -40,7 +40,9 @@ export class RingQueue<T> {
 
   push(item: T): void {
     let tail = this.tail;
-    if (tail.write === tail.slots.length) tail = this.growTail(tail);
+    if (tail.write === tail.slots.length) {
+      tail = this.tail = tail.next = this.takeChunk(Math.min(tail.slots.length * 2, MAX_CHUNK));
+    }
     tail.slots[tail.write++] = item;
     this.length++;
   }
@@ -48,15 +50,18 @@ export class RingQueue<T> {
   /** Removes and returns the oldest item; the queue must not be empty. */
   shift(): T {
     const head = this.head;
-    const read = head.read;
-    const item = head.slots[read] as T;
+    const item = head.slots[head.read] as T;
     // The slot is cleared so the queue never keeps a taken item alive.
-    head.slots[read] = undefined;
+    head.slots[head.read++] = undefined;
     if (--this.length === 0) {
       // Empty, so this is the only block: start it over.
       head.read = head.write = 0;
-    } else if ((head.read = read + 1) === head.write) {
-      this.dropHead(head);
+    } else if (head.read === head.write) {
+      // Read out (it was full) and the rest is in the next block: let go of it, keep it as spare.
+      this.head = head.next!;
+      head.next = undefined;
+      head.read = head.write = 0;
+      this.spare = head;
     }
     return item;
   }
@@ -71,21 +76,6 @@ export class RingQueue<T> {
     const items: T[] = [];
     while (this.length > 0) items.push(this.shift());
     return items;
-  }
-
-  // The rare steps live out of line, so that `push` and `shift` stay small enough to inline.
-
-  /** The tail block is full: a new one follows it, twice its size up to {@link MAX_CHUNK}. */
-  private growTail(tail: Chunk<T>): Chunk<T> {
-    return (this.tail = tail.next = this.takeChunk(Math.min(tail.slots.length * 2, MAX_CHUNK)));
-  }
-
-  /** The head block is read out (it was full) and the rest is in the next: it becomes the spare. */
-  private dropHead(head: Chunk<T>): void {
-    this.head = head.next!;
-    head.next = undefined;
-    head.read = head.write = 0;
-    this.spare = head;
   }
 
   /** A block of `size` slots: the spare if it has that size, else a new one. */
