@@ -461,6 +461,97 @@ describeRedis('redisStream', () => {
       expect((await deadLettersOf(admin, `${stream}:dead`)).map((r) => r.id)).toEqual(ids);
     });
 
+    it('quick work is read in full batches: each read of new entries asks for the whole room, one ack per read, and the entries read and not acked never pass concurrency + bufferSize (MONITOR)', async () => {
+      const stream = freshStream('batches');
+      const n = 320;
+      const bound = 16;
+      await seed(admin, stream, n);
+      const log = await monitorCommands(server.url);
+      try {
+        const { report } = await runToEnd((onFinalize) =>
+          poolFrom(
+            redisStream(connected.client, {
+              stream,
+              group: GROUP,
+              consumer: 'c1',
+              untilEmpty: true,
+            }),
+            async () => undefined,
+            { concurrency: bound, bufferSize: 0, onFinalize },
+          ),
+        );
+        expect(report.succeeded).toBe(n);
+        await admin.call('ECHO', `end ${stream}`);
+        await waitFor(async () =>
+          log.commands.some((args) => args.join(' ') === `ECHO end ${stream}`),
+        );
+      } finally {
+        await log.close();
+      }
+      const ours = log.commands.filter((args) => args.includes(stream));
+      const reads = ours.filter((args) => args[0] === 'XREADGROUP' && args.at(-1) === '>');
+      const acks = ours.filter((args) => args[0] === 'XACK');
+      // All the entries of a batch settle in the same turn of the event loop, so the next read
+      // waits for all of them: n / bound full reads, then the ones that find nothing (untilEmpty
+      // looks again after a claim scan).
+      expect(reads.every((args) => args[args.indexOf('COUNT') + 1] === String(bound))).toBe(true);
+      expect(reads.length).toBeGreaterThan(n / bound);
+      expect(reads.length).toBeLessThanOrEqual(n / bound + 2);
+      expect(acks.length).toBe(n / bound);
+      // Replayed in the server's order: what the reads may have delivered (at most COUNT each, at
+      // most the n entries in all) less what was acked never passes the bound.
+      let asked = 0;
+      let acked = 0;
+      for (const args of ours) {
+        if (args[0] === 'XREADGROUP' && args.at(-1) === '>')
+          asked += Number(args[args.indexOf('COUNT') + 1]);
+        if (args[0] === 'XACK') acked += args.length - 3;
+        expect(Math.min(asked, n) - acked).toBeLessThanOrEqual(bound);
+      }
+      expect(acked).toBe(n);
+      expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
+    });
+
+    it('a halt while a pull waits for the settles of its turn: no read follows, every entry not acked is released, and the run ends', async () => {
+      const stream = freshStream('halt-gathering');
+      const ids = await seed(admin, stream, 48);
+      const bad = ids[20]!;
+      const log = await monitorCommands(server.url);
+      let first: Awaited<ReturnType<typeof runToEnd<unknown>>>;
+      try {
+        // The second batch (16-31) settles in one turn: its first settle asks for a read, which
+        // waits for the end of the turn; entry 20 fails within the same turn and halts the pool.
+        first = await runToEnd((onFinalize) =>
+          poolFrom(
+            failOnce(stream),
+            async (entry) => {
+              if (entry.id === bad) throw new Error('bad entry');
+            },
+            { concurrency: 16, bufferSize: 0, onFinalize },
+          ),
+        );
+        await admin.call('ECHO', `end ${stream}`);
+        await waitFor(async () =>
+          log.commands.some((args) => args.join(' ') === `ECHO end ${stream}`),
+        );
+      } finally {
+        await log.close();
+      }
+      expect(first.error).toEqual(new Error('bad entry'));
+      expect(first.report.accepted).toBe(32);
+      const reads = log.commands.filter(
+        (args) => args[0] === 'XREADGROUP' && args.includes(stream) && args.at(-1) === '>',
+      );
+      expect(reads).toHaveLength(2);
+      // Not acked: only the failure (dead-lettered: maxDeliveries 1) and what the halt cut short.
+      const pending = await pendingOf(admin, stream, GROUP, 'c1');
+      const handedBack = [...idsOf(first.report.unstarted), ...idsOf(first.report.unfinished)];
+      expect(sorted(pending.map((row) => row.id))).toEqual(sorted(handedBack));
+      for (const row of pending) expect(row.idle).toBeGreaterThan(RELEASED_IDLE_FROM);
+      expect((await deadLettersOf(admin, `${stream}:dead`)).map((row) => row.id)).toEqual([bad]);
+      expect(first.report.succeeded + first.report.failed + handedBack.length).toBe(32);
+    });
+
     it('an entry another consumer claimed while this one still works on it stays with that consumer: the refresh takes back only its own', async () => {
       const stream = freshStream('refresh-owner');
       const ids = await seed(admin, stream, 2);

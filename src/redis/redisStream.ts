@@ -18,6 +18,9 @@ import type { RedisStreamOptions, StreamEntry } from './types.js';
  *   from the start of the stream) when it does not exist.
  * - **Backpressure.** A read (`XREADGROUP COUNT n`) asks only for the room the pool has, so this
  *   consumer never has more than `concurrency + bufferSize` entries it read and has not settled.
+ *   While entries are still being worked on, a read waits for the end of the current turn of the
+ *   event loop, so that what settles in that turn is asked for in the same read (and acked in
+ *   the same round trip).
  *   While an entry's work runs, its idle time is refreshed every `claimIdle / 3` (only while it is
  *   still this consumer's), so no other consumer claims a live entry; one that did (this process
  *   stalled past `claimIdle`) keeps it, and the entry may be worked twice (at least once). A pool `timeout` at or above `claimIdle` is rejected at the

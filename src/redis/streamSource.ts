@@ -61,6 +61,9 @@ interface WriteInFlight {
  * - Order of taking, each read asking for at most the pool's room: first this consumer's own
  *   pending entries (`XREADGROUP ... 0`), then entries idle past `claimIdle` (`XAUTOCLAIM`), then
  *   new ones (`>`), first without blocking on the user's client, then blocking on a duplicate.
+ * - A pull that comes while the pool still holds entries waits for the end of the current turn of
+ *   the event loop before it reads, so that the entries settling in the same turn (quick work)
+ *   free their room first and one read asks for all of it (`isPending` stays true meanwhile).
  * - Every write that settles an entry (ack, dead letter, release) goes out ahead of the next read,
  *   on the same connection and in the same pipeline, so this consumer's pending list never holds
  *   more than `concurrency + bufferSize` entries it read and has not settled.
@@ -91,6 +94,10 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   private answering: Promise<void> | undefined;
   /** untilEmpty: an answer parked until something may become claimable, with its room. */
   private parkedRoom: number | undefined;
+  /** A pull waits for the settles of this turn of the event loop (see `gather`). */
+  private gatherTimer: ReturnType<typeof setImmediate> | undefined;
+  /** The next pull reads at once: it comes after a gathering. */
+  private isGathered = false;
 
   private readsOwnPending = true;
   private ownCursor = '0';
@@ -143,7 +150,32 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
 
   pull(room: number): void {
     if (this.hasEnded || this.isReleased) return;
+    if (this.held.size > 0 && !this.isGathered) return this.gather();
+    this.isGathered = false;
     this.startAnswer(Math.min(room, MAX_COUNT));
+  }
+
+  /**
+   * A pull while entries are still held waits for the end of the current turn of the event loop
+   * (`setImmediate`): the entries that settle in the same turn (a burst of quick work) free their
+   * room first, then `ready()` has the pool pull again with all of it, and one read asks for it.
+   */
+  private gather(): void {
+    this.isPending = true;
+    this.gatherTimer = setImmediate(() => {
+      this.gatherTimer = undefined;
+      this.isPending = false;
+      if (this.isReleased || this.hasEnded) return;
+      this.isGathered = true;
+      this.target.ready();
+    });
+  }
+
+  private stopGathering(): void {
+    if (this.gatherTimer === undefined) return;
+    clearImmediate(this.gatherTimer);
+    this.gatherTimer = undefined;
+    this.isPending = false;
   }
 
   settle(entry: StreamEntry, outcome: PoolOutcome, error?: unknown): void {
@@ -166,6 +198,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
 
   release(_reason: unknown): void {
     this.isReleased = true;
+    this.stopGathering();
     if (this.parkedRoom !== undefined) {
       this.parkedRoom = undefined;
       this.isPending = false;
@@ -176,6 +209,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   async close(): Promise<void> {
     clearInterval(this.refreshTimer);
     this.isReleased = true;
+    this.stopGathering();
     this.parkedRoom = undefined;
     this.closing.abort();
     this.unblock();
