@@ -104,6 +104,25 @@ export async function waitFor(condition: () => Promise<boolean>): Promise<void> 
   while (!(await condition())) await delay(5);
 }
 
+/**
+ * Resolves once no connection is blocked in an `XREADGROUP`. A connection the source closed
+ * itself (when `CLIENT UNBLOCK` could not be sent) is dropped by the server on its next turn, so
+ * it may still be listed for a moment after the run ended; a read left behind stays blocked for
+ * seconds (the sources block for up to `claimIdle / 3`), and this rejects, naming it, after
+ * `within` ms.
+ */
+export async function noReaderLeftBlocked(admin: AdminClient, within = 2_000): Promise<void> {
+  const deadline = Date.now() + within;
+  for (;;) {
+    const blocked = await blockedReaders(admin);
+    if (blocked.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new Error(`connections still blocked in XREADGROUP after ${within} ms: ${blocked}`);
+    }
+    await delay(5);
+  }
+}
+
 /** The ids of the connections blocked in an `XREADGROUP` now. */
 export async function blockedReaders(admin: AdminClient): Promise<string[]> {
   const list = (await admin.call('CLIENT', 'LIST')) as string;
