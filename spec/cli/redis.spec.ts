@@ -153,8 +153,8 @@ describeRedis('rxjs-pool with --redis, across processes', () => {
         '--redis-client',
         kind,
         // Long enough that a run slowed down by a loaded machine still refreshes its live entries
-        // in time; short enough that the survivor, with most of the 2,000 still to do, claims
-        // what the killed one held before it runs out of new entries.
+        // in time; the survivor (--until-empty) waits this long for what the killed one held,
+        // then claims it.
         '--claim-idle',
         '2000',
         '--max-deliveries',
@@ -219,7 +219,7 @@ describeRedis('rxjs-pool with --redis, across processes', () => {
     },
   );
 
-  it('SIGINT: in-flight commands finish and are acked, buffered entries are released and a second run takes them at once', async () => {
+  it('SIGINT: in-flight commands finish and are acked, buffered entries are released and a second run takes them at once; its --until-empty ends once the first acked', async () => {
     const stream = freshStream('cli-sigint');
     const group = 'workers';
     const items = Array.from({ length: 20 }, (_, i) => `item-${i}`);
@@ -249,8 +249,8 @@ describeRedis('rxjs-pool with --redis, across processes', () => {
     await waitUntil(async () => (await heldBy(admin, stream, group, 'a')) === 2);
 
     // The default claim time is a minute: the second run takes the released entries only because
-    // they were released, and finishes while the first one's commands still run.
-    const b = await runCli([
+    // they were released, while the first one's commands still run.
+    const b = start([
       'run',
       ...target(stream),
       '--group',
@@ -261,9 +261,7 @@ describeRedis('rxjs-pool with --redis, across processes', () => {
       '--',
       'echo',
     ]);
-    expect(b.code).toBe(0);
-    const taken = results(b.stdout).map((result) => result.item);
-    expect(taken).toHaveLength(18);
+    await waitUntil(() => results(b.stdoutSoFar()).length === 18);
 
     // status --json against what the test reads from Redis itself.
     const status = await statusJson(stream, group);
@@ -278,11 +276,17 @@ describeRedis('rxjs-pool with --redis, across processes', () => {
       ]),
     );
 
+    // `b` is still waiting for what `a` holds; once `a` acks it, the group is empty and `b` ends.
+    expect(b.child.exitCode).toBeNull();
     writeFileSync(go, '');
     const first = await a.finished;
     expect(first.code).toBe(130);
+    const second = await b.finished;
+    expect(second.code).toBe(0);
     const finishedByA = results(first.stdout).map((result) => result.item);
     expect(finishedByA).toHaveLength(2);
+    const taken = results(second.stdout).map((result) => result.item);
+    expect(taken).toHaveLength(18);
     expect([...finishedByA, ...taken].sort()).toEqual([...items].sort());
     expect(await pendingOf(admin, stream, group)).toEqual([]);
   });

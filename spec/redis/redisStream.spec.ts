@@ -375,6 +375,73 @@ describeRedis('redisStream', () => {
       expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
     });
 
+    it('untilEmpty waits for what a crashed consumer holds: once idle past claimIdle it claims it, works it, and only then completes, nothing left pending', async () => {
+      const stream = freshStream('until-empty-crashed');
+      const orphaned = await seed(admin, stream, 3);
+      await admin.call('XGROUP', 'CREATE', stream, GROUP, '0');
+      // `gone` read them and died: they are not claimable until claimIdle has passed.
+      await admin.call('XREADGROUP', 'GROUP', GROUP, 'gone', 'COUNT', 3, 'STREAMS', stream, '>');
+      const fresh = await seed(admin, stream, 2);
+      const seen: StreamEntry[] = [];
+      await lastValueFrom(
+        poolFrom(
+          redisStream(connected.client, {
+            stream,
+            group: GROUP,
+            consumer: 'c1',
+            claimIdle: 300,
+            untilEmpty: true,
+          }),
+          async (entry) => {
+            seen.push(entry);
+          },
+          { concurrency: 2 },
+        ),
+        { defaultValue: undefined },
+      );
+      expect(idsOf(seen)).toEqual([...fresh, ...orphaned]);
+      expect(seen.map((entry) => entry.deliveries)).toEqual([1, 1, 2, 2, 2]);
+      expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
+    });
+
+    it('untilEmpty waits for what a live consumer holds: it completes once that consumer acks it, without taking it', async () => {
+      const stream = freshStream('until-empty-live');
+      const [busy] = await seed(admin, stream, 1);
+      await admin.call('XGROUP', 'CREATE', stream, GROUP, '0');
+      await admin.call('XREADGROUP', 'GROUP', GROUP, 'live', 'COUNT', 1, 'STREAMS', stream, '>');
+      const fresh = await seed(admin, stream, 2);
+      const seen: StreamEntry[] = [];
+      let acked = false;
+      let completedAfterAck: boolean | undefined;
+      const run = lastValueFrom(
+        poolFrom(
+          redisStream(connected.client, {
+            stream,
+            group: GROUP,
+            consumer: 'c1',
+            claimIdle: 60_000,
+            block: 50,
+            untilEmpty: true,
+          }),
+          async (entry) => {
+            seen.push(entry);
+          },
+          { concurrency: 2, onFinalize: () => (completedAfterAck = acked) },
+        ),
+        { defaultValue: undefined },
+      );
+      // `live` finishes its entry once `c1` has done the new ones and is waiting.
+      await waitFor(async () => seen.length === 2);
+      await delay(200);
+      expect(completedAfterAck).toBeUndefined();
+      acked = true;
+      await admin.call('XACK', stream, GROUP, busy!);
+      await run;
+      expect(completedAfterAck).toBe(true);
+      expect(idsOf(seen)).toEqual(fresh);
+      expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
+    });
+
     it('a dead letter Redis cannot write (the key holds a string) is not acked: the entry stays pending and the error names XADD and the entry', async () => {
       const stream = freshStream('dead-wrongtype');
       await admin.call('SET', `${stream}:dead`, 'not a stream');

@@ -42,8 +42,10 @@ import type { RedisStreamOptions, StreamEntry } from './types.js';
  *   reconnection, and a client that nobody connected (ioredis `lazyConnect` before `connect()`) is
  *   refused at once. Entries whose settling Redis did not confirm are named in the error; those
  *   it did not write stay pending: a new run, or another consumer after `claimIdle`, takes them.
- * - **Completion.** With `untilEmpty: true` the source completes once nothing is new, nothing is
- *   claimable and nothing the pool holds can come back; otherwise it runs until the pool stops.
+ * - **Completion.** With `untilEmpty: true` the source completes once nothing is new and no entry
+ *   of the group is pending: what another consumer holds is waited for until that consumer acks
+ *   it, or it is idle past `claimIdle` and this one claims it (a crashed consumer's entries are
+ *   worked, not left behind). Otherwise it runs until the pool stops.
  * - **Connections.** Blocking reads go over a duplicate of `client`, which each run opens and
  *   closes; `client` itself is never closed. Delivery is at least once: key the work by `entry.id`.
  *

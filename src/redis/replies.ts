@@ -76,3 +76,11 @@ export function deliveriesOf(reply: unknown): Map<string, number> {
   }
   return counts;
 }
+
+/** A summary `XPENDING` reply (`[count, smallest id, greatest id, consumers]`): the count. */
+export function pendingCountOf(reply: unknown): number {
+  const [count] = asArray(reply);
+  const pending = Number(count);
+  if (!Number.isInteger(pending)) throw new TypeError(`unexpected XPENDING count ${String(count)}`);
+  return pending;
+}

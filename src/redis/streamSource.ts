@@ -2,7 +2,13 @@ import type { PoolOutcome, PoolSource, PoolSourceTarget } from '../sources/poolS
 import type { RedisCommand, RedisLink } from './connection.js';
 import type { ResolvedStreamOptions } from './options.js';
 import { messageOf, RedisStreamError } from './redisError.js';
-import { autoClaimOf, deliveriesOf, readGroupEntries, type RawEntry } from './replies.js';
+import {
+  autoClaimOf,
+  deliveriesOf,
+  pendingCountOf,
+  readGroupEntries,
+  type RawEntry,
+} from './replies.js';
 import type { StreamEntry } from './types.js';
 
 /**
@@ -61,6 +67,9 @@ interface WriteInFlight {
  * - Order of taking, each read asking for at most the pool's room: first this consumer's own
  *   pending entries (`XREADGROUP ... 0`), then entries idle past `claimIdle` (`XAUTOCLAIM`), then
  *   new ones (`>`), first without blocking on the user's client, then blocking on a duplicate.
+ * - untilEmpty: the source completes only once nothing is new, the pool holds nothing and the
+ *   group's pending list is empty; while another consumer holds entries it reads as a running
+ *   consumer does (blocking), and claims them once they are idle past `claimIdle`.
  * - A pull that comes while the pool still holds entries waits for the end of the current turn of
  *   the event loop before it reads, so that the entries settling in the same turn (quick work)
  *   free their room first and one read asks for all of it (`isPending` stays true meanwhile).
@@ -343,10 +352,14 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
           this.claimCursor = '0-0';
           continue;
         }
-        if (this.held.size === 0) return this.complete();
-        // What the pool still holds may be released and become claimable: wait for it.
-        this.parkedRoom = room;
-        return;
+        if (this.held.size > 0) {
+          // What the pool still holds may be released and become claimable: wait for it.
+          this.parkedRoom = room;
+          return;
+        }
+        if ((await this.groupPendingCount()) === 0) return this.complete();
+        // Another consumer holds entries: it acks them, or they become claimable once idle past
+        // claimIdle. Meanwhile read as a running consumer does, then scan for claims again.
       }
       const blocked = await this.readBlocking(room);
       this.isClaimDue = true;
@@ -447,6 +460,12 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
     this.claimCursor = cursor;
     if (cursor === '0-0') this.isClaimDue = false;
     return this.withDeliveries(entries.filter((raw) => raw.fields !== undefined));
+  }
+
+  /** How many entries of the group, held by any consumer, are read and not yet acked. */
+  private async groupPendingCount(): Promise<number> {
+    const { stream, group } = this.options;
+    return pendingCountOf(await this.readWithWrites(['XPENDING', stream, group]));
   }
 
   /** The delivery counts that a reply lacks, from the pending list; entries no longer ours drop out. */

@@ -64,8 +64,9 @@ export interface RedisStreamOptions {
   /** Milliseconds one blocking read waits for new entries. An integer from 1. Default `5_000`. */
   block?: number;
   /**
-   * `true`: the source completes once nothing is new, nothing is claimable and nothing it handed
-   * out can come back (batch jobs). `false` (default): it runs until the pool stops.
+   * `true`: the source completes once nothing is new and no entry of the group is pending (batch
+   * jobs): what another consumer holds is waited for until it is acked, or idle past `claimIdle`
+   * and claimed. `false` (default): it runs until the pool stops.
    */
   untilEmpty?: boolean;
   /**
