@@ -44,7 +44,13 @@ export async function connectClient(kind: ClientKind, url: string): Promise<Conn
         ? Promise.resolve()
         : new Promise((resolve) => client.once('ready', () => resolve())),
     close: async () => {
-      if (client.isOpen) client.destroy();
+      // Between two reconnection attempts `isOpen` is false, yet a retry is scheduled: destroy
+      // ends that too (and throws only when the client is already closed).
+      try {
+        client.destroy();
+      } catch {
+        // Closed already.
+      }
     },
   };
 }

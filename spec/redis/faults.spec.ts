@@ -91,25 +91,38 @@ describeRedis('redisStream when Redis fails', () => {
       await killing;
       expect(error).toBeInstanceOf(RedisStreamError);
       expect((error as Error).message).toMatch(/^Redis [A-Z][A-Za-z ]* failed: /);
-      expect(results.length).toBeGreaterThanOrEqual(49);
+      // Killed mid-run: the 46 that had finished before the 50th started went downstream; the
+      // others in flight at the kill finish or not, as the loss is heard before or after them.
+      expect(results.length).toBeGreaterThanOrEqual(46);
       expect(results.length).toBeLessThan(ids.length);
 
       await server.restart();
-      await connected.ready();
+      // The new run is a new process's, with a client of its own: how soon the killed run's client
+      // reconnects to the restarted server is that client's affair (node-redis may take seconds).
+      const restarted = await connectClient(kind, server.url);
       // A succeeded entry whose ack did not reach Redis is named in the error (an ack whose reply
       // was lost may have landed: a named entry may be acked after all).
       const pending = (await pendingOf(admin, stream, GROUP)).map((row) => row.id);
       const unacked = results.filter((id) => pending.includes(id));
       for (const id of unacked) expect((error as RedisStreamError).unsettled).toContain(id);
       const second: string[] = [];
-      await lastValueFrom(
-        poolFrom(
-          redisStream(connected.client, { stream, group: GROUP, consumer: 'c1', untilEmpty: true }),
-          async (entry) => second.push(entry.id),
-          { concurrency: 4 },
-        ),
-        { defaultValue: undefined },
-      );
+      try {
+        await lastValueFrom(
+          poolFrom(
+            redisStream(restarted.client, {
+              stream,
+              group: GROUP,
+              consumer: 'c1',
+              untilEmpty: true,
+            }),
+            async (entry) => second.push(entry.id),
+            { concurrency: 4 },
+          ),
+          { defaultValue: undefined },
+        );
+      } finally {
+        await restarted.close();
+      }
       // Nothing lost: every entry succeeded in one run or the other (at least once), and nothing
       // is left pending.
       expect(new Set([...results, ...second])).toEqual(new Set(ids));
