@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 
 /**
  * @param {object} job
- * @param {'rxjs-pool' | 'rxjs-pool-ioredis' | 'floor' | 'bullmq'} job.contender
+ * @param {'rxjs-pool' | 'rxjs-pool-ioredis' | 'floor' | 'floor-ioredis' | 'bullmq'} job.contender
  * @param {string} job.url - the bench's own redis-server.
  * @param {string} job.stream - the stream (or BullMQ queue) holding the `n` entries.
  * @param {number} job.n
@@ -63,6 +63,36 @@ async function rxjsPool(job, client, close) {
   return { ms, count: report.succeeded };
 }
 
+/**
+ * The FLOOR's loop over one client's raw command call.
+ *
+ * @param {{ stream: string, n: number, concurrency: number }} job
+ * @param {(command: string[]) => Promise<any>} send
+ */
+async function floorLoop(job, send) {
+  const { stream, concurrency } = job;
+  await send(['XGROUP', 'CREATE', stream, 'w5', '0', 'MKSTREAM']);
+  const read = ['XREADGROUP', 'GROUP', 'w5', 'c1', 'COUNT', String(concurrency)];
+  read.push('STREAMS', stream, '>');
+  let count = 0;
+  let done = [];
+  const started = performance.now();
+  for (;;) {
+    const [reply] = await Promise.all([
+      send(read),
+      done.length > 0 ? send(['XACK', stream, 'w5', ...done]) : undefined,
+    ]);
+    const entries = reply?.[0]?.[1] ?? [];
+    if (entries.length === 0) break;
+    await Promise.all(entries.map((entry) => noop(entry[1])));
+    done = entries.map((entry) => entry[0]);
+    count += entries.length;
+  }
+  const ms = performance.now() - started;
+  if (count !== job.n) throw new Error(`floor consumed ${count}`);
+  return { ms, count };
+}
+
 const CONTENDERS = {
   'rxjs-pool': async (job) => {
     const client = await nodeRedis(job.url);
@@ -73,33 +103,20 @@ const CONTENDERS = {
     return rxjsPool(job, client, async () => client.disconnect());
   },
 
-  // The FLOOR: what a careful hand-written consumer does. One round trip per batch: the acks of
-  // the last batch pipelined with the next XREADGROUP COUNT `concurrency`; the batch's work runs
-  // at once, all of it in flight together.
+  // The FLOOR, once per client: what a careful hand-written consumer does with it. One round
+  // trip per batch: the acks of the last batch pipelined with the next XREADGROUP COUNT
+  // `concurrency`; the batch's work runs at once, all of it in flight together.
   floor: async (job) => {
     const client = await nodeRedis(job.url);
-    const { stream, concurrency } = job;
-    await client.sendCommand(['XGROUP', 'CREATE', stream, 'w5', '0', 'MKSTREAM']);
-    const read = ['XREADGROUP', 'GROUP', 'w5', 'c1', 'COUNT', String(concurrency)];
-    read.push('STREAMS', stream, '>');
-    let count = 0;
-    let done = [];
-    const started = performance.now();
-    for (;;) {
-      const [reply] = await Promise.all([
-        client.sendCommand(read),
-        done.length > 0 ? client.sendCommand(['XACK', stream, 'w5', ...done]) : undefined,
-      ]);
-      const entries = reply?.[0]?.[1] ?? [];
-      if (entries.length === 0) break;
-      await Promise.all(entries.map((entry) => noop(entry[1])));
-      done = entries.map((entry) => entry[0]);
-      count += entries.length;
-    }
-    const ms = performance.now() - started;
+    const result = await floorLoop(job, (command) => client.sendCommand(command));
     await client.close();
-    if (count !== job.n) throw new Error(`floor consumed ${count}`);
-    return { ms, count };
+    return result;
+  },
+  'floor-ioredis': async (job) => {
+    const client = await ioredis(job.url);
+    const result = await floorLoop(job, ([name, ...args]) => client.call(name, ...args));
+    client.disconnect();
+    return result;
   },
 
   bullmq: async (job) => {
