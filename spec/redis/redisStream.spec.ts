@@ -399,8 +399,54 @@ describeRedis('redisStream', () => {
         ),
         { defaultValue: undefined },
       );
-      expect(idsOf(seen)).toEqual([...fresh, ...orphaned]);
-      expect(seen.map((entry) => entry.deliveries)).toEqual([1, 1, 2, 2, 2]);
+      // Each exactly once: the new ones on their first delivery, the orphans on their second.
+      expect(sorted(idsOf(seen))).toEqual(sorted([...orphaned, ...fresh]));
+      for (const entry of seen) expect(entry.deliveries).toBe(fresh.includes(entry.id) ? 1 : 2);
+      expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
+    });
+
+    it('a failure released while a read is under way is claimed before the source waits: no blocking read, each retried at once', async () => {
+      const stream = freshStream('retry-before-wait');
+      // One entry: its failure is released while the read that follows the claim scan is under
+      // way, and finds nothing new.
+      const ids = await seed(admin, stream, 1);
+      const deliveriesSeen = new Map<string, number[]>();
+      const log = await monitorCommands(server.url);
+      try {
+        await lastValueFrom(
+          poolFrom(
+            redisStream(connected.client, {
+              stream,
+              group: GROUP,
+              consumer: 'c1',
+              // A blocking read would wait 20 s (claimIdle / 3): the spec's timeout fails it first.
+              block: 60_000,
+              untilEmpty: true,
+            }),
+            async (entry) => {
+              deliveriesSeen.set(entry.id, [
+                ...(deliveriesSeen.get(entry.id) ?? []),
+                entry.deliveries,
+              ]);
+              // The failure comes a turn later, while the source's next read is under way.
+              await delay(0);
+              if (entry.deliveries === 1) throw new Error('first delivery fails');
+            },
+            { concurrency: 2, tolerate: Infinity },
+          ),
+          { defaultValue: undefined },
+        );
+      } finally {
+        await log.close();
+      }
+      for (const id of ids) expect(deliveriesSeen.get(id)).toEqual([1, 2]);
+      const blockingReads = log.commands.filter(
+        (command) =>
+          command[0]?.toUpperCase() === 'XREADGROUP' &&
+          command.includes('BLOCK') &&
+          command.includes(stream),
+      );
+      expect(blockingReads).toEqual([]);
       expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
     });
 

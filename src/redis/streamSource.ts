@@ -67,9 +67,12 @@ interface WriteInFlight {
  * - Order of taking, each read asking for at most the pool's room: first this consumer's own
  *   pending entries (`XREADGROUP ... 0`), then entries idle past `claimIdle` (`XAUTOCLAIM`), then
  *   new ones (`>`), first without blocking on the user's client, then blocking on a duplicate.
- * - untilEmpty: the source completes only once nothing is new, the pool holds nothing and the
- *   group's pending list is empty; while another consumer holds entries it reads as a running
- *   consumer does (blocking), and claims them once they are idle past `claimIdle`.
+ * - untilEmpty: the source completes only once nothing is new, the pool holds nothing and no
+ *   entry of the group is pending; while entries it cannot take yet are pending (another
+ *   consumer's), it reads as a running consumer does (blocking), and claims them once they are
+ *   idle past `claimIdle`.
+ * - Nothing new: before a blocking read (or untilEmpty's end), what was released since the last
+ *   claim scan from the start of the pending list is claimed first.
  * - A pull that comes while the pool still holds entries waits for the end of the current turn of
  *   the event loop before it reads, so that the entries settling in the same turn (quick work)
  *   free their room first and one read asks for all of it (`isPending` stays true meanwhile).
@@ -112,6 +115,8 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   private ownCursor = '0';
   private isClaimDue = true;
   private claimCursor = '0-0';
+  /** An entry was released since the last claim scan began at the start of the pending list. */
+  private hasReleasedSinceScan = false;
 
   private readonly held = new Map<string, StreamEntry>();
   private acks: string[] = [];
@@ -199,6 +204,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
       // pool never finished gives its delivery back.
       const deliveries = outcome === 'failed' ? entry.deliveries : entry.deliveries - 1;
       this.releases.push({ id: entry.id, deliveries: Math.max(0, deliveries) });
+      this.hasReleasedSinceScan = true;
       releases = true;
     }
     this.scheduleFlush();
@@ -339,19 +345,25 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
         continue;
       }
       if (this.isClaimDue) {
-        scannedFromStart ||= this.claimCursor === '0-0';
+        if (this.claimCursor === '0-0') {
+          scannedFromStart = true;
+          this.hasReleasedSinceScan = false;
+        }
         const claimed = await this.claim(room);
         if (claimed.length > 0) return this.hand(claimed);
         if (this.isClaimDue) continue; // the scan goes on
       }
       const fresh = readGroupEntries(await this.readWithWrites(this.readCommand(room, '>')));
       if (fresh.length > 0) return this.hand(fresh.map((raw) => this.toEntry(raw, 1)));
+      // Nothing new: before it waits, the source scans the pending list from its start once more
+      // if an entry was released since the last such scan began (a failure to retry is taken at
+      // once, not after a blocking read), and with untilEmpty at least once in every answer.
+      if (this.hasReleasedSinceScan || (this.options.untilEmpty && !scannedFromStart)) {
+        this.isClaimDue = true;
+        this.claimCursor = '0-0';
+        continue;
+      }
       if (this.options.untilEmpty) {
-        if (!scannedFromStart) {
-          this.isClaimDue = true;
-          this.claimCursor = '0-0';
-          continue;
-        }
         if (this.held.size > 0) {
           // What the pool still holds may be released and become claimable: wait for it.
           this.parkedRoom = room;
@@ -359,7 +371,8 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
         }
         if ((await this.groupPendingCount()) === 0) return this.complete();
         // Another consumer holds entries: it acks them, or they become claimable once idle past
-        // claimIdle. Meanwhile read as a running consumer does, then scan for claims again.
+        // claimIdle. Meanwhile read as a running consumer does, then scan for claims again; the
+        // end is noticed within one blocking read of the last ack.
       }
       const blocked = await this.readBlocking(room);
       this.isClaimDue = true;
