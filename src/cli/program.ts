@@ -47,7 +47,7 @@ export interface RedisRunOptions extends Omit<RunOptions, 'input' | 'leftover'>,
   readonly group: string;
   /** `--consumer`: this consumer's name; default: the host name and a stable suffix. */
   readonly consumer?: string;
-  /** `--until-empty`: exit once nothing is new and nothing in the group is pending. */
+  /** `--until-empty`: exit once nothing is new and no entry of the group is pending. */
   readonly untilEmpty: boolean;
   /** `--max-deliveries`: a failure on this delivery dead-letters the entry. Default 5. */
   readonly maxDeliveries: number;
@@ -267,7 +267,7 @@ const REDIS_RUN_FLAGS: FlagTable<RedisRunFlags> = {
   },
   untilEmpty: {
     name: 'until-empty',
-    help: 'exit once nothing is new and nothing in the group is pending',
+    help: 'exit once nothing is new and no entry of the group is pending',
     sets: true,
   },
   maxDeliveries: {

@@ -45,7 +45,8 @@ import type { RedisStreamOptions, StreamEntry } from './types.js';
  * - **Completion.** With `untilEmpty: true` the source completes once nothing is new and no entry
  *   of the group is pending: what another consumer holds is waited for until that consumer acks
  *   it, or it is idle past `claimIdle` and this one claims it (a crashed consumer's entries are
- *   worked, not left behind). Otherwise it runs until the pool stops.
+ *   worked, not left behind); the end is noticed within `block` ms of the last ack. Otherwise it
+ *   runs until the pool stops.
  * - **Connections.** Blocking reads go over a duplicate of `client`, which each run opens and
  *   closes; `client` itself is never closed. Delivery is at least once: key the work by `entry.id`.
  *

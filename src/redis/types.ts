@@ -61,12 +61,18 @@ export interface RedisStreamOptions {
   maxDeliveries?: number;
   /** The dead-letter stream's key. Default `` `${stream}:dead` ``. */
   deadLetter?: string;
-  /** Milliseconds one blocking read waits for new entries. An integer from 1. Default `5_000`. */
+  /**
+   * Milliseconds one blocking read waits for new entries (at most `claimIdle / 3`). With
+   * `untilEmpty`, also how soon the end is noticed while other consumers hold entries. An integer
+   * from 1. Default `5_000`.
+   */
   block?: number;
   /**
    * `true`: the source completes once nothing is new and no entry of the group is pending (batch
    * jobs): what another consumer holds is waited for until it is acked, or idle past `claimIdle`
-   * and claimed. `false` (default): it runs until the pool stops.
+   * and claimed. The end is noticed within `block` ms of the last ack. A consumer that is alive
+   * but stuck keeps its entries (they are refreshed while its work runs), and so keeps the run
+   * waiting: give the pool a `timeout`. `false` (default): it runs until the pool stops.
    */
   untilEmpty?: boolean;
   /**
