@@ -559,8 +559,12 @@ describe('rxjs-pool run', () => {
       const run = start(['run', '-j', '2', '--leftover', 'left.txt', ...gatedCommand()], {
         stdin: lines(1, 2, 3),
       });
-      await waitUntil(() => started().length === 2);
-      const pids = started().map((name) => Number(readFileSync(join(dir, name), 'utf8')));
+      // A command creates its file before it writes its pid there: wait for both pids (an empty
+      // file read as pid 0 would name this process's own group, which never goes away).
+      const startedPids = (): number[] =>
+        started().map((name) => Number(readFileSync(join(dir, name), 'utf8')));
+      await waitUntil(() => startedPids().length === 2 && startedPids().every((pid) => pid > 0));
+      const pids = startedPids();
       run.child.kill('SIGINT');
       await waitUntil(() => run.stderrSoFar().includes('stopping'));
       run.child.kill('SIGINT');
