@@ -1,8 +1,9 @@
 // W5, across processes: a Redis stream of n entries, already written, consumed by one consumer
 // with no-op work and concurrency 16. rxjs-pool's `redisStream` (with node-redis and ioredis),
-// the FLOOR (a hand-written XREADGROUP/XACK loop, acks pipelined with the next read) and BullMQ's
-// Worker (the same concurrency, over n jobs already in its queue), against one redis-server the
-// bench starts. Reports entries/s and the server's commands per entry (INFO commandstats).
+// a FLOOR per client (a hand-written XREADGROUP/XACK loop, acks pipelined with the next read) and
+// BullMQ's Worker (the same concurrency, over n jobs already in its queue), against one
+// redis-server the bench starts. Reports entries/s and the server's commands per entry (INFO
+// commandstats).
 /* global setTimeout, URL */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -61,6 +61,20 @@ export async function pendingOf(
   }));
 }
 
+/**
+ * `consumer` reads the next `count` new entries of `stream` in `group` and never settles them, as
+ * a consumer does that crashed, or that is still working on them.
+ */
+export async function readAs(
+  admin: AdminClient,
+  stream: string,
+  group: string,
+  consumer: string,
+  count: number,
+): Promise<void> {
+  await admin.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', stream, '>');
+}
+
 /** Entries a consumer read and holds unsettled: its pending list less what it released. */
 export async function heldBy(
   admin: AdminClient,

@@ -23,6 +23,7 @@ import {
   freshStream,
   heldBy,
   pendingOf,
+  readAs,
   RELEASED_IDLE_FROM,
   seed,
   waitFor,
@@ -348,9 +349,9 @@ describeRedis('redisStream', () => {
       const own = await seed(admin, stream, 3);
       await admin.call('XGROUP', 'CREATE', stream, GROUP, '0');
       // Entries read by `c1` in an earlier life and by `gone`, a consumer that crashed.
-      await admin.call('XREADGROUP', 'GROUP', GROUP, 'c1', 'COUNT', 3, 'STREAMS', stream, '>');
+      await readAs(admin, stream, GROUP, 'c1', 3);
       const orphaned = await seed(admin, stream, 3);
-      await admin.call('XREADGROUP', 'GROUP', GROUP, 'gone', 'COUNT', 3, 'STREAMS', stream, '>');
+      await readAs(admin, stream, GROUP, 'gone', 3);
       const fresh = await seed(admin, stream, 3);
       await delay(60); // the orphans' idle time passes claimIdle
       const seen: StreamEntry[] = [];
@@ -380,7 +381,7 @@ describeRedis('redisStream', () => {
       const orphaned = await seed(admin, stream, 3);
       await admin.call('XGROUP', 'CREATE', stream, GROUP, '0');
       // `gone` read them and died: they are not claimable until claimIdle has passed.
-      await admin.call('XREADGROUP', 'GROUP', GROUP, 'gone', 'COUNT', 3, 'STREAMS', stream, '>');
+      await readAs(admin, stream, GROUP, 'gone', 3);
       const fresh = await seed(admin, stream, 2);
       const seen: StreamEntry[] = [];
       await lastValueFrom(
@@ -454,7 +455,7 @@ describeRedis('redisStream', () => {
       const stream = freshStream('until-empty-live');
       const [busy] = await seed(admin, stream, 1);
       await admin.call('XGROUP', 'CREATE', stream, GROUP, '0');
-      await admin.call('XREADGROUP', 'GROUP', GROUP, 'live', 'COUNT', 1, 'STREAMS', stream, '>');
+      await readAs(admin, stream, GROUP, 'live', 1);
       const fresh = await seed(admin, stream, 2);
       const seen: StreamEntry[] = [];
       let acked = false;
