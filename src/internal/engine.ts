@@ -10,7 +10,7 @@ import { BufferOverflowError } from '../errors.js';
 import type { PoolOutcome, PoolSource, PoolSourceTarget } from '../sources/poolSource.js';
 import { PushSourceSubscriber, type PushTarget } from '../sources/pushSource.js';
 import type { SourceConnector } from '../sources/toSource.js';
-import type { PoolEndReason, PoolProgress, Work } from '../types.js';
+import type { PoolEndReason, PoolProgress, Work, WorkContext } from '../types.js';
 import { abortContext, createWorkContext, type AbortableContext } from './attemptContext.js';
 import { isPromiseLike } from './isPromiseLike.js';
 import { Job, JobStatus, Starting } from './job.js';
@@ -125,6 +125,8 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
   private readonly bound: number;
   /** Whether anyone hears each item's outcome (`onSettle`, a source's `settle`). */
   private isSettleHeard: boolean;
+  /** Whether anyone hears the progress (`onProgress`). */
+  private readonly isProgressHeard: boolean;
   /** Work declared with one parameter cannot take the context by name: it gets the plain one. */
   private readonly isContextCopySafe: boolean;
   private isPumping = false;
@@ -165,6 +167,7 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
     this.bound = options.concurrency + options.bufferSize;
     this.isContextCopySafe = work.length !== 1;
     this.isSettleHeard = options.onSettle !== undefined;
+    this.isProgressHeard = options.onProgress !== undefined;
     this.queueIndexes = options.overflow === 'drop-newest' ? new RingQueue<number>() : undefined;
     this.onOutsideAbort = options.signal === undefined ? undefined : () => this.abortFromOutside();
   }
@@ -251,14 +254,8 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
     this.isPumping = true;
     try {
       for (;;) {
-        if (this.queue.length > 0 && this.canStart()) {
-          const index =
-            this.queueIndexes === undefined
-              ? this.accepted - this.queue.length
-              : this.queueIndexes.shift();
-          this.startJob(this.queue.shift(), index);
-          this.progressed();
-        } else {
+        if (this.queue.length > 0 && this.canStart()) this.startQueued();
+        else {
           const room = this.roomToPull();
           if (room <= 0) break;
           this.pullOnce(room);
@@ -267,11 +264,25 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
     } finally {
       this.isPumping = false;
     }
-    if (this.isTearDownDeferred) {
-      this.isTearDownDeferred = false;
-      return this.tearDown();
-    }
-    this.completeIfDone();
+    if (this.isTearDownDeferred) return this.tearDownDeferred();
+    // Only a source that is done, or a pool that stopped taking, can end the run.
+    if (this.isSourceDone || this.state !== State.Running) this.completeIfDone();
+  }
+
+  /** Starts the item at the head of the queue. */
+  private startQueued(): void {
+    const index =
+      this.queueIndexes === undefined
+        ? this.accepted - this.queue.length
+        : this.queueIndexes.shift();
+    this.startJob(this.queue.shift(), index);
+    this.progressed();
+  }
+
+  /** The end decided inside a pull tears down now that the pull has returned. */
+  private tearDownDeferred(): void {
+    this.isTearDownDeferred = false;
+    this.tearDown();
   }
 
   private pullOnce(room: number): void {
@@ -290,11 +301,15 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
 
   /** An item a pull source answered with: `true` when the pool took it (see the protocol). */
   acceptPulled(item: T): boolean {
-    if (this.state === State.Running) {
-      this.accept(item);
-      this.pump();
-      return true;
-    }
+    if (this.state !== State.Running) return this.acceptPulledAfterEnd(item);
+    this.accept(item);
+    // Inside the pump's own pull, the pump goes on by itself.
+    if (!this.isPumping) this.pump();
+    return true;
+  }
+
+  /** An item a pull source answered with once the pool had stopped running. */
+  private acceptPulledAfterEnd(item: T): boolean {
     // The answer to a pull asked while the pool was running, given while the source's own code
     // stopped or ended the pool: taken, and counted as never started.
     if (this.isPulling && this.state !== State.Done) {
@@ -345,13 +360,14 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
   /** Takes an item within the bound: it gets the next index, and starts now or waits in line. */
   private accept(item: T): void {
     const index = this.accepted++;
-    if (this.queue.length === 0 && this.canStart()) {
-      this.startJob(item, index);
-    } else {
-      this.queue.push(item);
-      this.queueIndexes?.push(index);
-    }
+    if (this.queue.length === 0 && this.canStart()) this.startJob(item, index);
+    else this.enqueue(item, index);
     this.progressed();
+  }
+
+  private enqueue(item: T, index: number): void {
+    this.queue.push(item);
+    this.queueIndexes?.push(index);
   }
 
   // ---- a for-await loop's backlog ---------------------------------------------------------
@@ -404,16 +420,20 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
     try {
       do {
         job.starting = Starting.Yes;
-        // A retry is counted when its attempt runs, not when it is asked for.
-        const isRetry = job.attempts > 0;
-        if (isRetry) this.retried++;
-        this.runAttempt(job);
-        if (isRetry) this.progressed();
+        if (job.attempts === 0) this.runAttempt(job);
+        else this.runRetry(job);
         // A halt while the retry was pending has abandoned the job: nothing more starts.
       } while ((job.starting as Starting) === Starting.Again && job.status === JobStatus.Waiting);
     } finally {
       job.starting = Starting.No;
     }
+  }
+
+  /** A retry is counted when its attempt runs, not when it is asked for. */
+  private runRetry(job: Job<T, R>): void {
+    this.retried++;
+    this.runAttempt(job);
+    this.progressed();
   }
 
   /**
@@ -424,47 +444,52 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
   private runAttempt(job: Job<T, R>): void {
     const attempt = ++job.attempts;
     // The first attempt's signal is the job's own; each retry gets a holder of its own.
-    let holder: AbortableContext = job;
-    if (attempt > 1) holder = job.retryHolder = { controller: undefined };
+    const context = attempt === 1 ? this.firstContext(job) : this.retryContext(job, attempt);
     job.status = JobStatus.Running;
-    const { timeout } = this.options;
-    if (timeout !== undefined) {
-      job.timer = asyncScheduler.schedule(() => this.attemptTimedOut(job, attempt), timeout);
-    }
+    if (this.options.timeout !== undefined) this.scheduleTimeout(job, attempt);
     let input: ObservableInput<R>;
     let isPromise: boolean;
     try {
-      input = this.work(
-        job.item,
-        // Work declared with one parameter gets the job itself as its first attempt's context.
-        attempt === 1 && !this.isContextCopySafe
-          ? job
-          : createWorkContext(holder, job.index, attempt, this.isContextCopySafe),
-      );
+      input = this.work(job.item, context);
       // Inside the try: reading `then` of what work returned may throw, and that is its failure.
       isPromise = isPromiseLike<R>(input);
     } catch (error) {
       return this.attemptFailed(job, attempt, error);
     }
-    if (!isCurrent(job, attempt)) {
-      // The pool let go of this attempt while its work ran (work that aborted the outside signal
-      // or unsubscribed downstream): nothing is subscribed, and a promise's rejection is handled.
-      if (isPromise) ignoreRejection(input as PromiseLike<R>);
-      return;
+    // The pool may have let go of this attempt while its work ran (work that aborted the outside
+    // signal or unsubscribed downstream).
+    if (!isCurrent(job, attempt)) return letGo(input, isPromise);
+    if (isPromise) this.awaitPromise(job, attempt, input as PromiseLike<R>);
+    else this.subscribeInner(job, attempt, input);
+  }
+
+  /** Work declared with one parameter gets the job itself as its first attempt's context. */
+  private firstContext(job: Job<T, R>): WorkContext {
+    return this.isContextCopySafe ? createWorkContext(job, job.index, 1, true) : job;
+  }
+
+  private retryContext(job: Job<T, R>, attempt: number): WorkContext {
+    const holder: AbortableContext = (job.retryHolder = { controller: undefined });
+    return createWorkContext(holder, job.index, attempt, this.isContextCopySafe);
+  }
+
+  private scheduleTimeout(job: Job<T, R>, attempt: number): void {
+    job.timer = asyncScheduler.schedule(
+      () => this.attemptTimedOut(job, attempt),
+      this.options.timeout,
+    );
+  }
+
+  /** Promises skip the Observable machinery: one `then` and two callbacks per attempt. */
+  private awaitPromise(job: Job<T, R>, attempt: number, promise: PromiseLike<R>): void {
+    try {
+      promise.then(
+        (value) => this.promiseSettled(job, attempt, value),
+        (error: unknown) => this.attemptFailed(job, attempt, error),
+      );
+    } catch (error) {
+      this.attemptFailed(job, attempt, error);
     }
-    if (isPromise) {
-      // Promises skip the Observable machinery: one `then` and two callbacks per attempt.
-      try {
-        (input as PromiseLike<R>).then(
-          (value) => this.promiseSettled(job, attempt, value),
-          (error: unknown) => this.attemptFailed(job, attempt, error),
-        );
-      } catch (error) {
-        this.attemptFailed(job, attempt, error);
-      }
-      return;
-    }
-    this.subscribeInner(job, attempt, input);
   }
 
   /** Work that returned something other than a promise: its Observable is the attempt's inner. */
@@ -484,10 +509,7 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
   private promiseSettled(job: Job<T, R>, attempt: number, value: R): void {
     if (!isCurrent(job, attempt)) return;
     this.endAttempt(job);
-    if (this.options.ordered && job !== this.line.first) {
-      (job.held ??= []).push(value);
-      return this.jobCompleted(job);
-    }
+    if (this.options.ordered && job !== this.line.first) return this.holdLastResult(job, value);
     // A settled promise has nothing more to give: its slot is free before its value goes
     // downstream, and once the value is handed over the item has succeeded, even if downstream
     // ends the run while it hears it (take(1)): its signal is not aborted, it is not unfinished.
@@ -500,6 +522,12 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
     if (this.options.ordered) this.flushOrdered();
     this.progressed();
     this.pump();
+  }
+
+  /** `ordered` holds a completed promise's value back for an earlier item. */
+  private holdLastResult(job: Job<T, R>, value: R): void {
+    (job.held ??= []).push(value);
+    this.jobCompleted(job);
   }
 
   /** @internal */
@@ -552,10 +580,7 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
 
   private endAttempt(job: Job<T, R>): void {
     job.inner = undefined;
-    if (job.timer !== undefined) {
-      job.timer.unsubscribe();
-      job.timer = undefined;
-    }
+    if (job.timer !== undefined) clearTimer(job);
   }
 
   /** The item keeps its worker slot while it waits; the wait runs on RxJS's async scheduler. */
@@ -963,8 +988,12 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
   }
 
   private progressed(): void {
-    const { onProgress } = this.options;
-    if (onProgress === undefined || this.state >= State.Ending) return;
+    // Small enough to cost nothing where nobody listens: the hot paths call it for every item.
+    if (this.isProgressHeard) this.reportProgress();
+  }
+
+  private reportProgress(): void {
+    if (this.state >= State.Ending) return;
     const view = (this.progress ??= emptyProgress());
     view.accepted = this.accepted;
     view.queued = this.queue.length;
@@ -973,7 +1002,7 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
     view.failed = this.ledger.failed;
     view.retried = this.retried;
     view.dropped = this.ledger.dropped;
-    this.callUser<Readonly<PoolProgress>, undefined, undefined>(onProgress, view);
+    this.callUser<Readonly<PoolProgress>, undefined, undefined>(this.options.onProgress!, view);
   }
 }
 
@@ -984,6 +1013,20 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
  */
 function isCurrent(job: Job<unknown, unknown>, attempt: number): boolean {
   return job.attempts === attempt && job.status === JobStatus.Running;
+}
+
+/** Cancels the running attempt's timeout, or its wait before a retry. */
+function clearTimer(job: Job<unknown, unknown>): void {
+  job.timer!.unsubscribe();
+  job.timer = undefined;
+}
+
+/**
+ * What work returned for an attempt the pool has already let go of: nothing is subscribed, and a
+ * promise's rejection is handled.
+ */
+function letGo(input: unknown, isPromise: boolean): void {
+  if (isPromise) ignoreRejection(input as PromiseLike<unknown>);
 }
 
 /** Two lists of jobs, each in acceptance order, as one list in acceptance order. */

@@ -29,22 +29,27 @@ export class IterableSource<T> implements PoolSource<T> {
     this.isRunning = true;
     try {
       result = this.iterator.next();
-      const notAnObject = notAnIteratorResult(result);
-      if (notAnObject !== undefined) throw notAnObject;
     } catch (error) {
-      this.isRunning = false;
-      this.isDone = true;
-      this.target.error(error);
-      return;
+      return this.failed(error);
     }
     this.isRunning = false;
-    if (result.done) {
-      this.isDone = true;
-      this.target.complete();
-      return;
+    if (typeof result !== 'object' || result === null) {
+      return this.failed(notAnIteratorResult(result));
     }
+    if (result.done) return this.completed();
     this.target.next(result.value);
     if (this.hasReleasePending) this.releaseNow();
+  }
+
+  private failed(error: unknown): void {
+    this.isRunning = false;
+    this.isDone = true;
+    this.target.error(error);
+  }
+
+  private completed(): void {
+    this.isDone = true;
+    this.target.complete();
   }
 
   release(reason: unknown): void {
