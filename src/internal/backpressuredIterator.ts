@@ -40,6 +40,7 @@ export class BackpressuredIterator<T, R> implements AsyncIterableIterator<R> {
       next: (value) => this.deliver(value),
       error: (error) => this.fail(error),
       complete: () => this.end(),
+      retainsResults: true,
     });
   }
 

@@ -27,6 +27,11 @@ export interface Sink<R> {
   next(value: R): void;
   error(error: unknown): void;
   complete(): void;
+  /**
+   * A `for await` loop's sink: it may keep the result it is handed for later
+   * ({@link PoolEngine.retainResult}), so the engine remembers whose result it is handing over.
+   */
+  readonly retainsResults?: boolean;
 }
 
 const enum State {
@@ -633,6 +638,9 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
 
   /** @internal Hands one result to downstream, remembering whose it is for a `for await` backlog. */
   deliver(job: Job<T, R>, value: R): void {
+    // Only a sink that retains results needs to know whose a result is: remembering it stores a
+    // young job into the long-lived engine, a write barrier per item that others need not pay.
+    if (this.sink.retainsResults !== true) return this.sink.next(value);
     this.deliveringJob = job;
     this.sink.next(value);
     this.deliveringJob = undefined;

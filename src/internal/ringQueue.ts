@@ -40,9 +40,7 @@ export class RingQueue<T> {
 
   push(item: T): void {
     let tail = this.tail;
-    if (tail.write === tail.slots.length) {
-      tail = this.tail = tail.next = this.takeChunk(Math.min(tail.slots.length * 2, MAX_CHUNK));
-    }
+    if (tail.write === tail.slots.length) tail = this.grow(tail);
     tail.slots[tail.write++] = item;
     this.length++;
   }
@@ -57,13 +55,22 @@ export class RingQueue<T> {
       // Empty, so this is the only block: start it over.
       head.read = head.write = 0;
     } else if (head.read === head.write) {
-      // Read out (it was full) and the rest is in the next block: let go of it, keep it as spare.
-      this.head = head.next!;
-      head.next = undefined;
-      head.read = head.write = 0;
-      this.spare = head;
+      this.leave(head);
     }
     return item;
+  }
+
+  /** The tail block is full: a new one, twice as large up to MAX_CHUNK, becomes the tail. */
+  private grow(tail: Chunk<T>): Chunk<T> {
+    return (this.tail = tail.next = this.takeChunk(Math.min(tail.slots.length * 2, MAX_CHUNK)));
+  }
+
+  /** Read out (it was full) and the rest is in the next block: let go of it, keep it as spare. */
+  private leave(head: Chunk<T>): void {
+    this.head = head.next!;
+    head.next = undefined;
+    head.read = head.write = 0;
+    this.spare = head;
   }
 
   /** The oldest item, or `undefined` when the queue is empty. */
