@@ -346,7 +346,11 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
   acceptPushed(item: T): void {
     if (this.state !== State.Running) return;
     if (this.hasRoomForPushed()) return this.accept(item);
-    // A push source cannot be paused: a full buffer overflows.
+    this.overflow(item);
+  }
+
+  /** A push source cannot be paused: an item beyond the bound overflows. */
+  private overflow(item: T): void {
     const { overflow } = this.options;
     if (overflow === 'error') {
       return this.fatal(new BufferOverflowError(item, this.options.bufferSize));
