@@ -54,11 +54,17 @@ interface WriteBatch {
   ids: string[][];
 }
 
-/** A write in flight: the command it is reported as, and the entries it settles. */
+/**
+ * A write in flight: the commands it is reported as, and the entries each settles (as in its
+ * batch: nothing is joined or flattened per write, only if `closeTimeout` passes).
+ */
 interface WriteInFlight {
-  name: string;
-  ids: readonly string[];
+  readonly names: readonly string[];
+  readonly ids: readonly (readonly string[])[];
 }
+
+/** What the refresh of held entries is reported as. */
+const REFRESH_NAMES: readonly string[] = ['XCLAIM'];
 
 /**
  * One run of {@link redisStream} over a consumer group: the Redis side of the pool's pull protocol.
@@ -273,9 +279,9 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   /** `closeTimeout` passed: what had no reply is named, and its entries are unsettled. */
   private expire(): void {
     const names = new Set<string>();
-    for (const { name, ids } of this.writes.values()) {
-      names.add(name);
-      for (const id of ids) this.unsettled.add(id);
+    for (const write of this.writes.values()) {
+      for (const name of write.names) names.add(name);
+      for (const ids of write.ids) for (const id of ids) this.unsettled.add(id);
     }
     for (const name of this.awaiting.keys()) names.add(name);
     const waiting = [
@@ -592,11 +598,15 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
       (replies) => this.checkWrites(batch, replies),
       (error: unknown) => this.writeFailed(batch.names, batch.ids, error),
     );
-    this.track(checked, [...new Set(batch.names)].join(', '), batch.ids.flat());
+    this.track(checked, batch.names, batch.ids);
   }
 
-  private track(write: Promise<void>, name: string, ids: readonly string[]): void {
-    this.writes.set(write, { name, ids });
+  private track(
+    write: Promise<void>,
+    names: readonly string[],
+    ids: readonly (readonly string[])[],
+  ): void {
+    this.writes.set(write, { names, ids });
     void write.finally(() => this.writes.delete(write));
   }
 
@@ -687,7 +697,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
         (error: unknown) => this.fail('XCLAIM', error),
       )
       .finally(() => (this.isRefreshing = false));
-    this.track(refreshed, 'XCLAIM', []);
+    this.track(refreshed, REFRESH_NAMES, []);
   }
 
   // ---- failing ----------------------------------------------------------------------------
