@@ -52,6 +52,7 @@ describeRedis('redisStream when Redis fails', () => {
     options: { stream: string; consumer: string; block?: number; closeTimeout?: number },
     work: (entry: StreamEntry) => Promise<string>,
     stop?: Subject<void>,
+    tolerate = 0,
   ): { ended: Promise<{ error?: unknown; results: string[] }> } {
     const results: string[] = [];
     const ended = new Promise<{ error?: unknown; results: string[] }>((resolve) => {
@@ -59,6 +60,7 @@ describeRedis('redisStream when Redis fails', () => {
         concurrency: 4,
         bufferSize: 4,
         stop,
+        tolerate,
       }).subscribe({
         next: (id) => results.push(id),
         complete: () => resolve({ results }),
@@ -180,29 +182,39 @@ describeRedis('redisStream when Redis fails', () => {
       expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
     });
 
-    it("a frozen server (SIGSTOP): a stop ends once closeTimeout has passed, with an error naming Redis, the commands that got no reply and the entry left unsettled; the source's own connection is closed", async () => {
+    it("a frozen server (SIGSTOP): a stop ends once closeTimeout has passed, with an error naming Redis, each command that got no reply once, and the entries left unsettled; the source's own connection is closed", async () => {
       const stream = freshStream('frozen');
-      const [id] = await seed(admin, stream, 1);
+      const ids = await seed(admin, stream, 3);
+      const [succeeds, fails, succeedsLater] = ids as [string, string, string];
       const stop = new Subject<void>();
-      const started = deferred<void>();
-      const finished = deferred<void>();
+      const started = ids.map(() => deferred<void>());
+      const finished = ids.map(() => deferred<void>());
       const run = runUntilEnd(
         connected.client,
         { stream, consumer: 'c1', block: 60_000, closeTimeout: 50 },
         async (entry) => {
-          started.resolve();
-          await finished.promise;
+          const index = ids.indexOf(entry.id);
+          started[index]!.resolve();
+          await finished[index]!.promise;
+          if (entry.id === fails) throw new Error('released for redelivery');
           return entry.id;
         },
         stop,
+        1,
       );
-      await started.promise;
+      await Promise.all(started.map((start) => start.promise));
       await waitFor(async () => (await blockedReaders(admin)).length === 1);
       server.freeze();
       let ended: Awaited<typeof run.ended>;
       try {
-        stop.next(); // CLIENT UNBLOCK gets no reply
-        finished.resolve(); // nor the XACK
+        // Two writes get no reply (an XACK with an XCLAIM, then an XACK on its own), nor do the
+        // blocking read under way and the stop's CLIENT UNBLOCK: each command is named once.
+        finished[0]!.resolve();
+        finished[1]!.resolve();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        finished[2]!.resolve();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        stop.next();
         ended = await run.ended;
       } finally {
         server.thaw();
@@ -212,9 +224,14 @@ describeRedis('redisStream when Redis fails', () => {
       expect(error.message).toMatch(
         /^Redis (.+, )?XACK(, .+)? failed: no reply within `closeTimeout` \(50 ms\); the source's own connection was closed; entries not settled/,
       );
-      expect(error.command).toContain('CLIENT UNBLOCK');
-      expect(error.unsettled).toEqual([id]);
-      expect(ended.results).toEqual([id]); // its work succeeded; its ack got no reply
+      expect(error.command.split(', ').sort()).toEqual([
+        'CLIENT UNBLOCK',
+        'XACK',
+        'XCLAIM',
+        'XREADGROUP',
+      ]);
+      expect([...error.unsettled].sort()).toEqual([...ids].sort());
+      expect(ended.results.sort()).toEqual([succeeds, succeedsLater].sort()); // their acks got no reply
       await waitFor(async () => (await blockedReaders(admin)).length === 0);
     });
   });
