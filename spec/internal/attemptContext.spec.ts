@@ -69,24 +69,41 @@ describe('WorkContext copies', () => {
   });
 });
 
-describe('the context of work declared with one parameter', () => {
-  it('still has index, attempt and a working signal, read through arguments', () => {
-    const seen: WorkContext[] = [];
-    of('a')
-      .pipe(
-        pool(
-          function (this: unknown, _item: string) {
-            // eslint-disable-next-line prefer-rest-params
-            seen.push(arguments[1] as WorkContext);
-            return of(1);
-          },
-          { concurrency: 1 },
-        ),
-      )
-      .subscribe();
-    expect(seen[0]!.index).toBe(0);
-    expect(seen[0]!.attempt).toBe(1);
-    expect(seen[0]!.signal).toBeInstanceOf(AbortSignal);
-    expect(JSON.stringify(seen[0])).toBe('{"index":0,"attempt":1}');
-  });
+describe('the context of work declared with fewer than two parameters', () => {
+  const withOneParameter = (seen: WorkContext[]) =>
+    function (this: unknown, _item: string) {
+      // eslint-disable-next-line prefer-rest-params
+      seen.push(arguments[1] as WorkContext);
+      return seen.length < 2 ? throwError(() => new Error('again')) : of(1);
+    };
+  const withRestParameter =
+    (seen: WorkContext[]) =>
+    (...args: unknown[]) => {
+      seen.push(args[1] as WorkContext);
+      return seen.length < 2 ? throwError(() => new Error('again')) : of(1);
+    };
+
+  it.each([
+    ['one parameter, read through arguments', withOneParameter, 1],
+    ['a rest parameter only, read through it', withRestParameter, 0],
+  ])(
+    'with %s: still has index, attempt and a working signal, on the first attempt and a retry',
+    (_how, workFor, length) => {
+      const seen: WorkContext[] = [];
+      const work = workFor(seen);
+      expect(work.length).toBe(length);
+      of('a')
+        .pipe(pool(work, { concurrency: 1, retry: 1 }))
+        .subscribe();
+      expect(seen).toHaveLength(2);
+      seen.forEach((context, i) => {
+        expect(context.index).toBe(0);
+        expect(context.attempt).toBe(i + 1);
+        expect(context.signal).toBeInstanceOf(AbortSignal);
+        expect(JSON.stringify(context)).toBe(`{"index":0,"attempt":${i + 1}}`);
+        // The plain context: its signal is not an own property, so a copy has none.
+        expect(Object.keys({ ...context })).not.toContain('signal');
+      });
+    },
+  );
 });

@@ -77,9 +77,9 @@ class CopyableWorkContext implements WorkContext {
 }
 
 /**
- * The context of a retry of work declared with a single parameter, which cannot take it by name
- * (its first attempt gets the job itself): the same `index`, `attempt` and `signal`, with `signal`
- * on the prototype (an own accessor per item costs more than the pool's own work for a promise
+ * The context of a retry of work declared with fewer than two parameters, which cannot take it by
+ * name (its first attempt gets the job itself): the same `index`, `attempt` and `signal`, with
+ * `signal` on the prototype (an own accessor per item costs more than the pool's own work for a promise
  * that settles at once).
  *
  * @internal
@@ -109,8 +109,9 @@ class PlainWorkContext implements WorkContext {
 }
 
 /**
- * Creates one attempt's {@link WorkContext}: copy-safe unless the work was declared with exactly
- * one parameter (`work.length === 1`), and so cannot receive it as a named parameter.
+ * Creates one attempt's {@link WorkContext}: copy-safe when the work was declared with two
+ * parameters or more (`work.length >= 2`); with fewer it cannot receive the context as a named
+ * parameter, only through `arguments` or a rest parameter.
  *
  * @internal
  */

@@ -138,7 +138,10 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
   private isSettleHeard: boolean;
   /** Whether anyone hears the progress (`onProgress`). */
   private readonly isProgressHeard: boolean;
-  /** Work declared with one parameter cannot take the context by name: it gets the plain one. */
+  /**
+   * Work declared with fewer than two parameters cannot take the context by name: it gets the
+   * plain one.
+   */
   private readonly isContextCopySafe: boolean;
   private isPumping = false;
   private isFlushing = false;
@@ -176,7 +179,7 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
     private readonly source: SourceConnector<T>,
   ) {
     this.bound = options.concurrency + options.bufferSize;
-    this.isContextCopySafe = work.length !== 1;
+    this.isContextCopySafe = work.length >= 2;
     this.isSettleHeard = options.onSettle !== undefined;
     this.isProgressHeard = options.onProgress !== undefined;
     this.queueIndexes = options.overflow === 'drop-newest' ? new RingQueue<number>() : undefined;
@@ -478,7 +481,7 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
     else this.subscribeInner(job, attempt, input);
   }
 
-  /** Work declared with one parameter gets the job itself as its first attempt's context. */
+  /** Work declared with fewer than two parameters gets the job itself as its first attempt's context. */
   private firstContext(job: Job<T, R>): WorkContext {
     return this.isContextCopySafe ? createWorkContext(job, job.index, 1, true) : job;
   }
