@@ -66,6 +66,23 @@ async function drainAs(client: unknown, stream: string, consumer: string): Promi
   return seen;
 }
 
+/**
+ * Calls `heard` with each raw command the source sends through the client (before the client
+ * writes it); returns what puts the client back as it was.
+ */
+function listenToCommands(connected: ConnectedClient, heard: (command: string[]) => void) {
+  const client = connected.client as Record<string, (...args: never[]) => unknown>;
+  const method = connected.kind === 'ioredis' ? 'call' : 'sendCommand';
+  const original = client[method]!;
+  client[method] = function (this: unknown, ...args: never[]) {
+    heard(connected.kind === 'ioredis' ? args.map(String) : [...(args[0] as string[])]);
+    return original.apply(this, args);
+  };
+  return () => {
+    client[method] = original;
+  };
+}
+
 const idsOf = (entries: readonly StreamEntry[]) => entries.map((entry) => entry.id);
 const sorted = (ids: Iterable<string>) => [...ids].sort();
 
@@ -624,6 +641,41 @@ describeRedis('redisStream', () => {
       }
       expect(acked).toBe(n);
       expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
+    });
+
+    it('a pull that waits for the settles of its turn reads as soon as the pool holds nothing: the next read goes out before that turn ends', async () => {
+      const stream = freshStream('gathered');
+      await seed(admin, stream, 12);
+      let turnsEnded = 0;
+      // For each read of new entries: how many entries' turns had ended when it went out.
+      const endedAtRead: number[] = [];
+      const stopListening = listenToCommands(connected, (command) => {
+        if (command[0] === 'XREADGROUP' && command.at(-1) === '>') endedAtRead.push(turnsEnded);
+      });
+      try {
+        const { report } = await runToEnd((onFinalize) =>
+          poolFrom(
+            redisStream(connected.client, {
+              stream,
+              group: GROUP,
+              consumer: 'c1',
+              untilEmpty: true,
+            }),
+            async () => {
+              setImmediate(() => turnsEnded++);
+            },
+            { concurrency: 4, bufferSize: 0, onFinalize },
+          ),
+        );
+        expect(report.succeeded).toBe(12);
+      } finally {
+        stopListening();
+      }
+      // Each batch of 4 settles in the turn its reply came in, where each entry's work scheduled a
+      // callback for the end of that turn. The read after a batch does not wait for it: it goes
+      // out before the callbacks of that batch (those of the batch before have run meanwhile).
+      expect(endedAtRead.slice(0, 4)).toEqual([0, 0, 4, 8]);
+      expect(turnsEnded).toBe(12);
     });
 
     it('a halt while a pull waits for the settles of its turn: no read follows, every entry not acked is released, and the run ends', async () => {

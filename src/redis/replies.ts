@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import type { StreamEntry } from './types.js';
 
 /** One stream entry as a reply carries it; `fields` is `undefined` once the entry was deleted. */
 export interface RawEntry {
@@ -47,10 +48,28 @@ export function entriesOf(reply: unknown): RawEntry[] {
 
 /** The entries of an `XREADGROUP` reply for one stream (nil when nothing came). */
 export function readGroupEntries(reply: unknown): RawEntry[] {
+  return entriesOf(readGroupList(reply));
+}
+
+/**
+ * The entries of an `XREADGROUP ... >` reply, as the pool gets them: each is new, so on its first
+ * delivery. One object per entry, read in one pass (this is the read of every batch).
+ */
+export function newEntriesOf(reply: unknown): StreamEntry[] {
+  const list = readGroupList(reply);
+  const entries: StreamEntry[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const item = asArray(list[i]);
+    entries.push({ id: asText(item[0]), fields: fieldsOf(item[1]) ?? {}, deliveries: 1 });
+  }
+  return entries;
+}
+
+/** The list of entries of an `XREADGROUP` reply for one stream: `[[stream, list]]` or nil. */
+function readGroupList(reply: unknown): unknown[] {
   const streams = asArray(reply);
   if (streams.length === 0) return [];
-  const [, entries] = asArray(streams[0]);
-  return entriesOf(entries);
+  return asArray(asArray(streams[0])[1]);
 }
 
 /** An `XAUTOCLAIM` reply: the next cursor, the claimed entries, and the ids found deleted. */

@@ -5,6 +5,7 @@ import { messageOf, RedisStreamError } from './redisError.js';
 import {
   autoClaimOf,
   deliveriesOf,
+  newEntriesOf,
   pendingCountOf,
   readGroupEntries,
   type RawEntry,
@@ -63,6 +64,13 @@ interface WriteInFlight {
   readonly ids: readonly (readonly string[])[];
 }
 
+/** Adds one command to a batch, with the name it is reported as and the entries it settles. */
+function addWrite(batch: WriteBatch, name: string, command: RedisCommand, ids: string[]): void {
+  batch.commands.push(command);
+  batch.names.push(name);
+  batch.ids.push(ids);
+}
+
 /** What the refresh of held entries is reported as. */
 const REFRESH_NAMES: readonly string[] = ['XCLAIM'];
 
@@ -81,7 +89,8 @@ const REFRESH_NAMES: readonly string[] = ['XCLAIM'];
  *   claim scan from the start of the pending list is claimed first.
  * - A pull that comes while the pool still holds entries waits for the end of the current turn of
  *   the event loop before it reads, so that the entries settling in the same turn (quick work)
- *   free their room first and one read asks for all of it (`isPending` stays true meanwhile).
+ *   free their room first and one read asks for all of it (`isPending` stays true meanwhile); once
+ *   the pool holds nothing, the read goes out at once (nothing more can free room).
  * - Every write that settles an entry (ack, dead letter, release) goes out ahead of the next read,
  *   on the same connection and in the same pipeline, so this consumer's pending list never holds
  *   more than `concurrency + bufferSize` entries it read and has not settled.
@@ -124,7 +133,8 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   /** An entry was released since the last claim scan began at the start of the pending list. */
   private hasReleasedSinceScan = false;
 
-  private readonly held = new Map<string, StreamEntry>();
+  /** The entries the pool accepted and has not settled (by identity: no id is hashed per entry). */
+  private readonly held = new Set<StreamEntry>();
   private acks: string[] = [];
   private releases: { id: string; deliveries: number }[] = [];
   private deadLetters: { entry: StreamEntry; error: unknown }[] = [];
@@ -182,13 +192,25 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
    */
   private gather(): void {
     this.isPending = true;
-    this.gatherTimer = setImmediate(() => {
-      this.gatherTimer = undefined;
-      this.isPending = false;
-      if (this.isReleased || this.hasEnded) return;
-      this.isGathered = true;
-      this.target.ready();
-    });
+    this.gatherTimer = setImmediate(() => this.gathered());
+  }
+
+  /**
+   * Every entry the pool held has settled while a pull waits: nothing more can free room, so the
+   * wait ends now (in a microtask, once the pool is done settling) instead of at the end of the turn.
+   */
+  private endGathering(): void {
+    clearImmediate(this.gatherTimer);
+    this.gatherTimer = undefined;
+    queueMicrotask(() => this.gathered());
+  }
+
+  private gathered(): void {
+    this.gatherTimer = undefined;
+    this.isPending = false;
+    if (this.isReleased || this.hasEnded) return;
+    this.isGathered = true;
+    this.target.ready();
   }
 
   private stopGathering(): void {
@@ -199,7 +221,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   }
 
   settle(entry: StreamEntry, outcome: PoolOutcome, error?: unknown): void {
-    this.held.delete(entry.id);
+    this.held.delete(entry);
     let releases = false;
     if (outcome === 'succeeded') {
       this.acks.push(entry.id);
@@ -214,6 +236,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
       releases = true;
     }
     this.scheduleFlush();
+    if (this.held.size === 0 && this.gatherTimer !== undefined) this.endGathering();
     if (this.parkedRoom !== undefined && (releases || this.held.size === 0)) this.unpark();
   }
 
@@ -359,8 +382,8 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
         if (claimed.length > 0) return this.hand(claimed);
         if (this.isClaimDue) continue; // the scan goes on
       }
-      const fresh = readGroupEntries(await this.readWithWrites(this.readCommand(room, '>')));
-      if (fresh.length > 0) return this.hand(fresh.map((raw) => this.toEntry(raw, 1)));
+      const fresh = newEntriesOf(await this.readWithWrites(this.readCommand(room, '>')));
+      if (fresh.length > 0) return this.hand(fresh);
       // Nothing new: before it waits, the source scans the pending list from its start once more
       // if an entry was released since the last such scan began (a failure to retry is taken at
       // once, not after a blocking read), and with untilEmpty at least once in every answer.
@@ -382,7 +405,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
       }
       const blocked = await this.readBlocking(room);
       this.isClaimDue = true;
-      return this.hand(blocked.map((raw) => this.toEntry(raw, 1)));
+      return this.hand(blocked);
     }
   }
 
@@ -393,9 +416,9 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   private hand(entries: StreamEntry[]): void {
     for (const entry of entries) {
       if (!this.isReleased && !this.hasEnded) {
-        this.held.set(entry.id, entry);
+        this.held.add(entry);
         if (this.target.next(entry)) continue;
-        this.held.delete(entry.id);
+        this.held.delete(entry);
       }
       this.releases.push({ id: entry.id, deliveries: Math.max(0, entry.deliveries - 1) });
       this.scheduleFlush();
@@ -506,7 +529,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
     return entries;
   }
 
-  private async readBlocking(room: number): Promise<RawEntry[]> {
+  private async readBlocking(room: number): Promise<StreamEntry[]> {
     await this.flushNow();
     const { link } = await this.openBlocking();
     if (this.isReleased || this.hasEnded) return [];
@@ -516,7 +539,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
       const reply = await this.command('XREADGROUP', () =>
         link.send(this.readCommand(room, '>', block)),
       );
-      return readGroupEntries(reply);
+      return newEntriesOf(reply);
     } finally {
       this.isBlockingRead = false;
     }
@@ -563,7 +586,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
     const batch = this.takeWrites();
     const name = read[0]!;
     const replies = await this.command(name, () => {
-      const sent = this.main.pipeline([...(batch?.commands ?? []), read]);
+      const sent = this.main.pipeline(batch === undefined ? [read] : [...batch.commands, read]);
       if (batch) this.trackWrites(batch, sent);
       return sent;
     });
@@ -612,23 +635,28 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
 
   private takeWrites(): WriteBatch | undefined {
     if (this.acks.length + this.releases.length + this.deadLetters.length === 0) return undefined;
-    const { stream, group, consumer, deadLetter } = this.options;
     const batch: WriteBatch = { commands: [], names: [], ids: [] };
-    const add = (name: string, command: RedisCommand, ids: string[]) => {
-      batch.commands.push(command);
-      batch.names.push(name);
-      batch.ids.push(ids);
-    };
-    if (this.acks.length > 0) add('XACK', ['XACK', stream, group, ...this.acks], this.acks);
-    this.acks = [];
-    // One XCLAIM per delivery count: idle past any claimIdle, the count as it must read.
+    if (this.acks.length > 0) {
+      const { stream, group } = this.options;
+      addWrite(batch, 'XACK', ['XACK', stream, group, ...this.acks], this.acks);
+      this.acks = [];
+    }
+    if (this.releases.length > 0) this.takeReleases(batch);
+    if (this.deadLetters.length > 0) this.takeDeadLetters(batch);
+    return batch;
+  }
+
+  /** One XCLAIM per delivery count: idle past any claimIdle, the count as it must read. */
+  private takeReleases(batch: WriteBatch): void {
+    const { stream, group, consumer } = this.options;
     const byCount = new Map<number, string[]>();
     for (const { id, deliveries } of this.releases) {
       byCount.set(deliveries, [...(byCount.get(deliveries) ?? []), id]);
     }
     this.releases = [];
     for (const [deliveries, ids] of byCount) {
-      add(
+      addWrite(
+        batch,
         'XCLAIM',
         [
           'XCLAIM',
@@ -646,9 +674,14 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
         ids,
       );
     }
-    // One script per dead letter, so that a failing one names its own entry.
+  }
+
+  /** One script per dead letter, so that a failing one names its own entry. */
+  private takeDeadLetters(batch: WriteBatch): void {
+    const { stream, group, consumer, deadLetter } = this.options;
     for (const { entry, error } of this.deadLetters) {
-      add(
+      addWrite(
+        batch,
         'XADD',
         [
           'EVAL',
@@ -667,7 +700,6 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
       );
     }
     this.deadLetters = [];
-    return batch;
   }
 
   private checkWrites(batch: WriteBatch, replies: readonly unknown[]): void {
@@ -689,7 +721,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
     if (this.held.size === 0 || this.isRefreshing) return;
     const { stream, group, consumer } = this.options;
     this.isRefreshing = true;
-    const ids = [...this.held.keys()];
+    const ids = Array.from(this.held, (entry) => entry.id);
     const refreshed = this.main
       .send(['EVAL', REFRESH_SCRIPT, '1', stream, group, consumer, ...ids])
       .then(
