@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import type { StreamEntry } from './types.js';
+import { SourceEntry } from './heldEntries.js';
 
 /** One stream entry as a reply carries it; `fields` is `undefined` once the entry was deleted. */
 export interface RawEntry {
@@ -55,12 +55,12 @@ export function readGroupEntries(reply: unknown): RawEntry[] {
  * The entries of an `XREADGROUP ... >` reply, as the pool gets them: each is new, so on its first
  * delivery. One object per entry, read in one pass (this is the read of every batch).
  */
-export function newEntriesOf(reply: unknown): StreamEntry[] {
+export function newEntriesOf(reply: unknown): SourceEntry[] {
   const list = readGroupList(reply);
-  const entries: StreamEntry[] = [];
+  const entries: SourceEntry[] = [];
   for (let i = 0; i < list.length; i++) {
     const item = asArray(list[i]);
-    entries.push({ id: asText(item[0]), fields: fieldsOf(item[1]) ?? {}, deliveries: 1 });
+    entries.push(new SourceEntry(asText(item[0]), fieldsOf(item[1]) ?? {}, 1));
   }
   return entries;
 }

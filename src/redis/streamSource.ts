@@ -10,6 +10,7 @@ import {
   readGroupEntries,
   type RawEntry,
 } from './replies.js';
+import { HeldEntries, SourceEntry } from './heldEntries.js';
 import type { StreamEntry } from './types.js';
 
 /**
@@ -18,6 +19,8 @@ import type { StreamEntry } from './types.js';
  * idle time that would put the delivery before 1970 to zero).
  */
 const RELEASED_IDLE = '100000000000';
+
+const RESOLVED = Promise.resolve();
 
 /** The most entries one read asks for, whatever room the pool has. */
 const MAX_COUNT = 1000;
@@ -118,6 +121,8 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   /** The source completed or failed: it says nothing more to the pool. */
   private hasEnded = false;
   private readonly opened: Promise<void>;
+  /** `opened` has resolved: an answer need not wait for it. */
+  private isOpen = false;
   private answering: Promise<void> | undefined;
   /** untilEmpty: an answer parked until something may become claimable, with its room. */
   private parkedRoom: number | undefined;
@@ -134,7 +139,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   private hasReleasedSinceScan = false;
 
   /** The entries the pool accepted and has not settled (by identity: no id is hashed per entry). */
-  private readonly held = new Set<StreamEntry>();
+  private readonly held = new HeldEntries();
   private acks: string[] = [];
   private releases: { id: string; deliveries: number }[] = [];
   private deadLetters: { entry: StreamEntry; error: unknown }[] = [];
@@ -202,7 +207,8 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   private endGathering(): void {
     clearImmediate(this.gatherTimer);
     this.gatherTimer = undefined;
-    queueMicrotask(() => this.gathered());
+    // A promise reaction, not queueMicrotask: Node's makes an async resource for every call.
+    void RESOLVED.then(() => this.gathered());
   }
 
   private gathered(): void {
@@ -334,6 +340,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
         },
       ),
     );
+    this.isOpen = true;
   }
 
   private openBlocking(): Promise<{ link: RedisLink; clientId: string }> {
@@ -352,18 +359,23 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
 
   private startAnswer(room: number): void {
     this.isPending = true;
-    const answer = this.answer(room).then(undefined, (error: unknown) => {
-      this.isPending = false;
-      this.fail(undefined, error);
-    });
+    const answer: Promise<void> = this.answer(room).then(
+      () => this.answerEnded(answer),
+      (error: unknown) => {
+        this.answerEnded(answer);
+        this.isPending = false;
+        this.fail(undefined, error);
+      },
+    );
     this.answering = answer;
-    void answer.finally(() => {
-      if (this.answering === answer) this.answering = undefined;
-    });
+  }
+
+  private answerEnded(answer: Promise<void>): void {
+    if (this.answering === answer) this.answering = undefined;
   }
 
   private async answer(room: number): Promise<void> {
-    await this.opened;
+    if (!this.isOpen) await this.opened;
     let scannedFromStart = false;
     for (;;) {
       if (this.isReleased || this.hasEnded) return this.hand([]);
@@ -413,7 +425,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
    * Hands entries to the pool; what it no longer takes goes back to Redis at once. An entry is
    * held from before `next()`: its work may settle it within the call.
    */
-  private hand(entries: StreamEntry[]): void {
+  private hand(entries: SourceEntry[]): void {
     for (const entry of entries) {
       if (!this.isReleased && !this.hasEnded) {
         this.held.add(entry);
@@ -471,7 +483,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
    * The next of this consumer's own pending entries (a restarted consumer's, or ones it released),
    * or `undefined` once there are none left.
    */
-  private async readOwnPending(room: number): Promise<StreamEntry[] | undefined> {
+  private async readOwnPending(room: number): Promise<SourceEntry[] | undefined> {
     const reply = await this.readWithWrites(this.readCommand(room, this.ownCursor));
     const raws = readGroupEntries(reply);
     if (raws.length === 0) return undefined;
@@ -486,7 +498,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   }
 
   /** One step of the `XAUTOCLAIM` scan; `isClaimDue` stays true while the scan goes on. */
-  private async claim(room: number): Promise<StreamEntry[]> {
+  private async claim(room: number): Promise<SourceEntry[]> {
     const { stream, group, consumer, claimIdle } = this.options;
     const reply = await this.readWithWrites([
       'XAUTOCLAIM',
@@ -511,7 +523,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   }
 
   /** The delivery counts that a reply lacks, from the pending list; entries no longer ours drop out. */
-  private async withDeliveries(raws: RawEntry[]): Promise<StreamEntry[]> {
+  private async withDeliveries(raws: RawEntry[]): Promise<SourceEntry[]> {
     if (raws.length === 0) return [];
     const { stream, group, consumer } = this.options;
     const replies = await this.command('XPENDING', () =>
@@ -519,7 +531,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
         raws.map((raw) => ['XPENDING', stream, group, raw.id, raw.id, '1', consumer]),
       ),
     );
-    const entries: StreamEntry[] = [];
+    const entries: SourceEntry[] = [];
     raws.forEach((raw, i) => {
       const reply = replies[i];
       if (reply instanceof Error) throw reply;
@@ -529,7 +541,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
     return entries;
   }
 
-  private async readBlocking(room: number): Promise<StreamEntry[]> {
+  private async readBlocking(room: number): Promise<SourceEntry[]> {
     await this.flushNow();
     const { link } = await this.openBlocking();
     if (this.isReleased || this.hasEnded) return [];
@@ -575,24 +587,19 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
     if (this.isBlockingRead) return this.unblockClient(link, clientId, tries + 1);
   }
 
-  private toEntry(raw: RawEntry, deliveries: number): StreamEntry {
-    return { id: raw.id, fields: raw.fields ?? {}, deliveries };
+  private toEntry(raw: RawEntry, deliveries: number): SourceEntry {
+    return new SourceEntry(raw.id, raw.fields ?? {}, deliveries);
   }
 
   // ---- writes -----------------------------------------------------------------------------
 
-  /** Sends the waiting writes, then one read, in the same pipeline; the read's reply. */
-  private async readWithWrites(read: RedisCommand): Promise<unknown> {
+  /** Sends the waiting writes, then one read, in the same round trip; the read's reply. */
+  private readWithWrites(read: RedisCommand): Promise<unknown> {
+    // Sent in the same tick, the writes and the read share one round trip, in that order; the
+    // read's reply is the last to come, and the only one awaited here.
     const batch = this.takeWrites();
-    const name = read[0]!;
-    const replies = await this.command(name, () => {
-      const sent = this.main.pipeline(batch === undefined ? [read] : [...batch.commands, read]);
-      if (batch) this.trackWrites(batch, sent);
-      return sent;
-    });
-    const reply = replies[replies.length - 1];
-    if (reply instanceof Error) throw reply;
-    return reply;
+    if (batch) this.trackWrites(batch, this.main.pipeline(batch.commands));
+    return this.command(read[0]!, () => this.main.send(read));
   }
 
   private scheduleFlush(): void {
@@ -630,7 +637,8 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
     ids: readonly (readonly string[])[],
   ): void {
     this.writes.set(write, { names, ids });
-    void write.finally(() => this.writes.delete(write));
+    const done = () => this.writes.delete(write);
+    void write.then(done, done);
   }
 
   private takeWrites(): WriteBatch | undefined {
@@ -721,7 +729,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
     if (this.held.size === 0 || this.isRefreshing) return;
     const { stream, group, consumer } = this.options;
     this.isRefreshing = true;
-    const ids = Array.from(this.held, (entry) => entry.id);
+    const ids = this.held.ids();
     const refreshed = this.main
       .send(['EVAL', REFRESH_SCRIPT, '1', stream, group, consumer, ...ids])
       .then(
@@ -735,17 +743,31 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   // ---- failing ----------------------------------------------------------------------------
 
   /** Runs one step, naming the command in the error it may fail with. */
-  private async command<R>(name: string, step: () => Promise<R>): Promise<R> {
+  private command<R>(name: string, step: () => Promise<R>): Promise<R> {
     this.awaiting.set(name, (this.awaiting.get(name) ?? 0) + 1);
+    let reply: Promise<R>;
     try {
-      return await step();
+      reply = step();
     } catch (error) {
-      throw error instanceof RedisStreamError ? error : this.errorFor(name, error);
-    } finally {
-      const left = this.awaiting.get(name)! - 1;
-      if (left === 0) this.awaiting.delete(name);
-      else this.awaiting.set(name, left);
+      reply = Promise.reject(error);
     }
+    return reply.then(
+      (value) => {
+        this.replied(name);
+        return value;
+      },
+      (error: unknown) => {
+        this.replied(name);
+        throw error instanceof RedisStreamError ? error : this.errorFor(name, error);
+      },
+    );
+  }
+
+  /** One command of that name has its reply (or failed): it is awaited no more. */
+  private replied(name: string): void {
+    const left = this.awaiting.get(name)! - 1;
+    if (left === 0) this.awaiting.delete(name);
+    else this.awaiting.set(name, left);
   }
 
   private errorFor(name: string, error: unknown): RedisStreamError {
