@@ -8,6 +8,7 @@ import { lastValueFrom, of, Subject, type Observable } from 'rxjs';
 import { poolFrom } from '../../src/index.js';
 import type { PoolReport } from '../../src/index.js';
 import { redisStream, RedisStreamError, type StreamEntry } from '../../src/redis/index.js';
+import { deferred } from '../helpers/deferred.js';
 import {
   clientKinds,
   connectAdmin,
@@ -676,6 +677,31 @@ describeRedis('redisStream', () => {
       // out before the callbacks of that batch (those of the batch before have run meanwhile).
       expect(endedAtRead.slice(0, 4)).toEqual([0, 0, 4, 8]);
       expect(turnsEnded).toBe(12);
+    });
+
+    it('an entry whose work is still running does not hold up the reads: at the end of the turn the source reads for the room the others freed', async () => {
+      const stream = freshStream('one-slow');
+      const ids = await seed(admin, stream, 12);
+      const othersDone = deferred<void>();
+      let others = 0;
+      const { report } = await runToEnd((onFinalize) =>
+        poolFrom(
+          redisStream(connected.client, {
+            stream,
+            group: GROUP,
+            consumer: 'c1',
+            untilEmpty: true,
+          }),
+          async (entry) => {
+            // The first entry finishes only once all the others did: they must be read while it runs.
+            if (entry.id === ids[0]) return othersDone.promise;
+            if (++others === 11) othersDone.resolve();
+          },
+          { concurrency: 4, bufferSize: 0, onFinalize },
+        ),
+      );
+      expect(report.succeeded).toBe(12);
+      expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
     });
 
     it('a halt while a pull waits for the settles of its turn: no read follows, every entry not acked is released, and the run ends', async () => {

@@ -127,6 +127,8 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   /** untilEmpty: an answer parked until something may become claimable, with its room. */
   private parkedRoom: number | undefined;
   /** A pull waits for the settles of this turn of the event loop (see `gather`). */
+  private isGathering = false;
+  /** The end of the turn a gathering waits for, once it waits for it (see `gather`). */
   private gatherTimer: ReturnType<typeof setImmediate> | undefined;
   /** The next pull reads at once: it comes after a gathering. */
   private isGathered = false;
@@ -194,9 +196,18 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
    * A pull while entries are still held waits for the end of the current turn of the event loop
    * (`setImmediate`): the entries that settle in the same turn (a burst of quick work) free their
    * room first, then `ready()` has the pool pull again with all of it, and one read asks for it.
+   * The end of the turn is asked for only from a microtask: quick work has usually settled every
+   * held entry by then, and {@link endGathering} has read without it.
    */
   private gather(): void {
     this.isPending = true;
+    this.isGathering = true;
+    // Promise reactions, not queueMicrotask: Node's makes an async resource for every call.
+    void RESOLVED.then(() => this.waitForEndOfTurn());
+  }
+
+  private waitForEndOfTurn(): void {
+    if (!this.isGathering) return;
     this.gatherTimer = setImmediate(() => this.gathered());
   }
 
@@ -205,14 +216,12 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
    * wait ends now (in a microtask, once the pool is done settling) instead of at the end of the turn.
    */
   private endGathering(): void {
-    clearImmediate(this.gatherTimer);
-    this.gatherTimer = undefined;
-    // A promise reaction, not queueMicrotask: Node's makes an async resource for every call.
+    this.cancelEndOfTurn();
     void RESOLVED.then(() => this.gathered());
   }
 
   private gathered(): void {
-    this.gatherTimer = undefined;
+    this.cancelEndOfTurn();
     this.isPending = false;
     if (this.isReleased || this.hasEnded) return;
     this.isGathered = true;
@@ -220,10 +229,16 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   }
 
   private stopGathering(): void {
+    if (!this.isGathering) return;
+    this.cancelEndOfTurn();
+    this.isPending = false;
+  }
+
+  private cancelEndOfTurn(): void {
+    this.isGathering = false;
     if (this.gatherTimer === undefined) return;
     clearImmediate(this.gatherTimer);
     this.gatherTimer = undefined;
-    this.isPending = false;
   }
 
   settle(entry: StreamEntry, outcome: PoolOutcome, error?: unknown): void {
@@ -242,7 +257,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
       releases = true;
     }
     this.scheduleFlush();
-    if (this.held.size === 0 && this.gatherTimer !== undefined) this.endGathering();
+    if (this.held.size === 0 && this.isGathering) this.endGathering();
     if (this.parkedRoom !== undefined && (releases || this.held.size === 0)) this.unpark();
   }
 
