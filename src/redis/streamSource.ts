@@ -133,6 +133,8 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   /** The next pull reads at once: it comes after a gathering. */
   private isGathered = false;
 
+  private freshReadRoom = 0;
+  private freshReadCommand: RedisCommand | undefined;
   private readsOwnPending = true;
   private ownCursor = '0';
   private isClaimDue = true;
@@ -409,7 +411,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
         if (claimed.length > 0) return this.hand(claimed);
         if (this.isClaimDue) continue; // the scan goes on
       }
-      const fresh = newEntriesOf(await this.readWithWrites(this.readCommand(room, '>')));
+      const fresh = newEntriesOf(await this.readWithWrites(this.freshRead(room)));
       if (fresh.length > 0) return this.hand(fresh);
       // Nothing new: before it waits, the source scans the pending list from its start once more
       // if an entry was released since the last such scan began (a failure to retry is taken at
@@ -492,6 +494,15 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
       stream,
       from,
     ];
+  }
+
+  /** The read of up to `room` new entries without blocking, made once for each room asked for. */
+  private freshRead(room: number): RedisCommand {
+    if (this.freshReadRoom !== room) {
+      this.freshReadCommand = this.readCommand(room, '>');
+      this.freshReadRoom = room;
+    }
+    return this.freshReadCommand!;
   }
 
   /**
