@@ -20,6 +20,7 @@ import type { StreamEntry } from './types.js';
  */
 const RELEASED_IDLE = '100000000000';
 
+/** What a microtask is queued on (Node's `queueMicrotask` makes an async resource per call). */
 const RESOLVED = Promise.resolve();
 
 /** The most entries one read asks for, whatever room the pool has. */
@@ -95,8 +96,9 @@ const REFRESH_NAMES: readonly string[] = ['XCLAIM'];
  *   free their room first and one read asks for all of it (`isPending` stays true meanwhile); once
  *   the pool holds nothing, the read goes out at once (nothing more can free room).
  * - Every write that settles an entry (ack, dead letter, release) goes out ahead of the next read,
- *   on the same connection and in the same pipeline, so this consumer's pending list never holds
- *   more than `concurrency + bufferSize` entries it read and has not settled.
+ *   on the same connection and in the same round trip (handed to the client in the same tick), so
+ *   this consumer's pending list never holds more than `concurrency + bufferSize` entries it read
+ *   and has not settled.
  * - An entry is acked only once Redis did what settles it: a dead letter's `XACK` runs in the
  *   same script as its `XADD`, after it.
  * - An entry the pool accepted is recorded as held before the pool hears of it (its work may
@@ -133,6 +135,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   /** The next pull reads at once: it comes after a gathering. */
   private isGathered = false;
 
+  /** The last read of new entries made, and the room it asks for (see `freshRead`). */
   private freshReadRoom = 0;
   private freshReadCommand: RedisCommand | undefined;
   private readsOwnPending = true;
@@ -142,7 +145,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   /** An entry was released since the last claim scan began at the start of the pending list. */
   private hasReleasedSinceScan = false;
 
-  /** The entries the pool accepted and has not settled (by identity: no id is hashed per entry). */
+  /** The entries the pool accepted and has not settled, each in the slot it carries. */
   private readonly held = new HeldEntries();
   private acks: string[] = [];
   private releases: { id: string; deliveries: number }[] = [];
@@ -204,7 +207,6 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   private gather(): void {
     this.isPending = true;
     this.isGathering = true;
-    // Promise reactions, not queueMicrotask: Node's makes an async resource for every call.
     void RESOLVED.then(() => this.waitForEndOfTurn());
   }
 
