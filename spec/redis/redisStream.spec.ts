@@ -69,15 +69,19 @@ async function drainAs(client: unknown, stream: string, consumer: string): Promi
 
 /**
  * Calls `heard` with each raw command the source sends through the client (before the client
- * writes it); returns what puts the client back as it was.
+ * writes it), and its reply to come; returns what puts the client back as it was.
  */
-function listenToCommands(connected: ConnectedClient, heard: (command: string[]) => void) {
+function listenToCommands(
+  connected: ConnectedClient,
+  heard: (command: string[], reply: Promise<unknown>) => void,
+) {
   const client = connected.client as Record<string, (...args: never[]) => unknown>;
   const method = connected.kind === 'ioredis' ? 'call' : 'sendCommand';
   const original = client[method]!;
   client[method] = function (this: unknown, ...args: never[]) {
-    heard(connected.kind === 'ioredis' ? args.map(String) : [...(args[0] as string[])]);
-    return original.apply(this, args);
+    const reply = original.apply(this, args) as Promise<unknown>;
+    heard(connected.kind === 'ioredis' ? args.map(String) : [...(args[0] as string[])], reply);
+    return reply;
   };
   return () => {
     client[method] = original;
@@ -702,6 +706,91 @@ describeRedis('redisStream', () => {
       );
       expect(report.succeeded).toBe(12);
       expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
+    });
+
+    it('a settling write that fails halts the run before the entries read with it start: they are released, never worked', async () => {
+      const stream = freshStream('write-fails-first');
+      await admin.call('SET', `${stream}:dead`, 'not a stream');
+      const ids = await seed(admin, stream, 8);
+      const started: string[] = [];
+      const { report, error } = await runToEnd((onFinalize) =>
+        poolFrom(
+          failOnce(stream),
+          async (entry) => {
+            started.push(entry.id);
+            // Its dead letter cannot be written: the script goes out with the next read.
+            if (entry.id === ids[0]) throw new Error('poison');
+          },
+          { concurrency: 2, bufferSize: 0, tolerate: Infinity, onFinalize },
+        ),
+      );
+      expect((error as RedisStreamError).command).toBe('XADD');
+      expect(started).toEqual(ids.slice(0, 2));
+      expect(report.accepted).toBe(2);
+      // What that read brought (entries 2 and 3) is released: pending, idle past any claimIdle.
+      const pending = await pendingOf(admin, stream, GROUP, 'c1');
+      expect(sorted(pending.map((row) => row.id))).toEqual(sorted([ids[0]!, ids[2]!, ids[3]!]));
+    });
+
+    it('a failure that halts the pool while an untilEmpty answer waits for what the pool holds: no read goes out after it', async () => {
+      const stream = freshStream('halt-parked');
+      const ids = await seed(admin, stream, 3);
+      const marker = `failing ${stream}`;
+      // The run's first claim scan comes before its first read of new entries; the answer that
+      // finds nothing new scans again, reads once more, and parks once that read's reply is in.
+      const parked = deferred<void>();
+      let scans = 0;
+      const stopListening = listenToCommands(connected, (command, reply) => {
+        if (command[0] === 'XAUTOCLAIM') scans++;
+        else if (scans === 2 && command[0] === 'XREADGROUP' && command.at(-1) === '>') {
+          void reply.then(() => setImmediate(() => parked.resolve()));
+        }
+      });
+      const log = await monitorCommands(server.url);
+      let run: Awaited<ReturnType<typeof runToEnd<unknown>>>;
+      try {
+        run = await runToEnd((onFinalize) =>
+          poolFrom(
+            redisStream(connected.client, {
+              stream,
+              group: GROUP,
+              consumer: 'c1',
+              untilEmpty: true,
+            }),
+            async (entry, { signal }) => {
+              // The first is held until the halt; the second succeeds (its settle makes the pool
+              // pull, and that answer parks); the third fails once the answer has parked.
+              if (entry.id === ids[0]) {
+                return new Promise<void>((resolve) =>
+                  signal.addEventListener('abort', () => resolve()),
+                );
+              }
+              if (entry.id === ids[2]) {
+                await parked.promise;
+                await admin.call('ECHO', marker);
+                throw new Error('bad entry');
+              }
+            },
+            { concurrency: 3, bufferSize: 0, onFinalize },
+          ),
+        );
+        await admin.call('ECHO', `end ${stream}`);
+        await waitFor(async () =>
+          log.commands.some((args) => args.join(' ') === `ECHO end ${stream}`),
+        );
+      } finally {
+        stopListening();
+        await log.close();
+      }
+      expect(run.error).toEqual(new Error('bad entry'));
+      const after = log.commands.slice(
+        log.commands.findIndex((args) => args.join(' ') === `ECHO ${marker}`),
+      );
+      const reads = after.filter(
+        (args) => args.includes(stream) && ['XREADGROUP', 'XAUTOCLAIM'].includes(args[0]!),
+      );
+      expect(reads).toEqual([]);
+      expect(after.some((args) => args[0] === 'XCLAIM' && args.includes(stream))).toBe(true);
     });
 
     it('a halt while a pull waits for the settles of its turn: no read follows, every entry not acked is released, and the run ends', async () => {

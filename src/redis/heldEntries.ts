@@ -1,6 +1,6 @@
 import type { StreamEntry } from './types.js';
 
-/** Reads and writes an entry's slot in {@link HeldEntries}; set once, in the class's static block. */
+/** Read and write an entry's slot in {@link HeldEntries}; set once, in the class's static block. */
 let slotOf: (entry: StreamEntry) => number;
 let setSlot: (entry: SourceEntry, slot: number) => void;
 

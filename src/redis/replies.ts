@@ -1,10 +1,11 @@
+import { SourceEntry } from './heldEntries.js';
+
 /**
  * Reads the raw replies of the stream commands the source sends (RESP2 arrays, as both clients
  * return them from a raw command; a RESP3 map is read as its entries).
  *
  * @internal
  */
-import { SourceEntry } from './heldEntries.js';
 
 /** One stream entry as a reply carries it; `fields` is `undefined` once the entry was deleted. */
 export interface RawEntry {

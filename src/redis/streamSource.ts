@@ -94,11 +94,11 @@ const REFRESH_NAMES: readonly string[] = ['XCLAIM'];
  * - A pull that comes while the pool still holds entries waits for the end of the current turn of
  *   the event loop before it reads, so that the entries settling in the same turn (quick work)
  *   free their room first and one read asks for all of it (`isPending` stays true meanwhile); once
- *   the pool holds nothing, the read goes out at once (nothing more can free room).
+ *   the pool holds nothing, the pool is asked to pull again at once (nothing more can free room).
  * - Every write that settles an entry (ack, dead letter, release) goes out ahead of the next read,
- *   on the same connection and in the same round trip (handed to the client in the same tick), so
- *   this consumer's pending list never holds more than `concurrency + bufferSize` entries it read
- *   and has not settled.
+ *   on the same connection and in the same pipeline (a blocking read, on its own connection, only
+ *   once they are written), so this consumer's pending list never holds more than
+ *   `concurrency + bufferSize` entries it read and has not settled.
  * - An entry is acked only once Redis did what settles it: a dead letter's `XACK` runs in the
  *   same script as its `XADD`, after it.
  * - An entry the pool accepted is recorded as held before the pool hears of it (its work may
@@ -128,7 +128,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   private answering: Promise<void> | undefined;
   /** untilEmpty: an answer parked until something may become claimable, with its room. */
   private parkedRoom: number | undefined;
-  /** A pull waits for the settles of this turn of the event loop (see `gather`). */
+  /** A pull waits for held entries to settle, until the end of this turn at most (see `gather`). */
   private isGathering = false;
   /** The end of the turn a gathering waits for, once it waits for it (see `gather`). */
   private gatherTimer: ReturnType<typeof setImmediate> | undefined;
@@ -202,7 +202,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
    * (`setImmediate`): the entries that settle in the same turn (a burst of quick work) free their
    * room first, then `ready()` has the pool pull again with all of it, and one read asks for it.
    * The end of the turn is asked for only from a microtask: quick work has usually settled every
-   * held entry by then, and {@link endGathering} has read without it.
+   * held entry by then, and {@link endGathering} has already had the pool pull again without it.
    */
   private gather(): void {
     this.isPending = true;
@@ -217,7 +217,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
 
   /**
    * Every entry the pool held has settled while a pull waits: nothing more can free room, so the
-   * wait ends now (in a microtask, once the pool is done settling) instead of at the end of the turn.
+   * wait ends now (in a microtask, once the pool is done settling), not at the end of the turn.
    */
   private endGathering(): void {
     this.cancelEndOfTurn();
@@ -425,8 +425,10 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
       }
       if (this.options.untilEmpty) {
         if (this.held.size > 0) {
-          // What the pool still holds may be released and become claimable: wait for it.
+          // What the pool still holds may be released and become claimable: wait for it. This
+          // answer is over (a settle from now on may resume it).
           this.parkedRoom = room;
+          this.answering = undefined;
           return;
         }
         if ((await this.groupPendingCount()) === 0) return this.complete();
@@ -465,9 +467,17 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
     this.target.complete();
   }
 
+  /**
+   * A parked answer goes on from a microtask: the settle that frees it may be the failure that
+   * halts the pool, which releases the source only once that settle has returned.
+   */
   private unpark(): void {
+    void RESOLVED.then(() => this.resumeParked());
+  }
+
+  private resumeParked(): void {
     const room = this.parkedRoom;
-    if (room === undefined || this.answering !== undefined) return;
+    if (room === undefined || this.answering !== undefined || this.isReleased) return;
     this.parkedRoom = undefined;
     this.startAnswer(room);
   }
@@ -621,13 +631,21 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
 
   // ---- writes -----------------------------------------------------------------------------
 
-  /** Sends the waiting writes, then one read, in the same round trip; the read's reply. */
-  private readWithWrites(read: RedisCommand): Promise<unknown> {
-    // Sent in the same tick, the writes and the read share one round trip, in that order; the
-    // read's reply is the last to come, and the only one awaited here.
+  /** Sends the waiting writes, then one read, in the same pipeline; the read's reply. */
+  private async readWithWrites(read: RedisCommand): Promise<unknown> {
     const batch = this.takeWrites();
-    if (batch) this.trackWrites(batch, this.main.pipeline(batch.commands));
-    return this.command(read[0]!, () => this.main.send(read));
+    const name = read[0]!;
+    if (batch === undefined) return this.command(name, () => this.main.send(read));
+    // The writes' replies are checked before the read's reply is used: a write that failed halts
+    // the run before the entries read with it are handed to the pool.
+    const replies = await this.command(name, () => {
+      const sent = this.main.pipeline([...batch.commands, read]);
+      this.trackWrites(batch, sent);
+      return sent;
+    });
+    const reply = replies[replies.length - 1];
+    if (reply instanceof Error) throw reply;
+    return reply;
   }
 
   private scheduleFlush(): void {
