@@ -4,9 +4,10 @@ import type { PoolOutcome } from './sources/poolSource.js';
 /**
  * What the pool hands to {@link Work} with each item: a new object for each attempt. A copy of it
  * (a spread, `Object.assign`) keeps `index`, `attempt` and a working `signal`, and nothing else;
- * `JSON.stringify` shows `{ index, attempt }`. (Work declared with fewer than two parameters, which
- * cannot take the context by name, gets a cheaper one, reachable only through `arguments` or a rest
- * parameter: a copy of it has no `signal`, since an own accessor per item costs more than the
+ * `JSON.stringify` shows `{ index, attempt }`. (Work whose `length` is under 2, that is, declared
+ * with fewer than two parameters before any default or rest one, gets a cheaper one: the same
+ * `index`, `attempt` and `signal`, read through `arguments`, a rest parameter or a parameter after
+ * a default, but a copy of it has no `signal`, since an own accessor per item costs more than the
  * pool's own work.)
  *
  * @example

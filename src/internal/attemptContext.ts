@@ -77,10 +77,9 @@ class CopyableWorkContext implements WorkContext {
 }
 
 /**
- * The context of a retry of work declared with fewer than two parameters, which cannot take it by
- * name (its first attempt gets the job itself): the same `index`, `attempt` and `signal`, with
- * `signal` on the prototype (an own accessor per item costs more than the pool's own work for a promise
- * that settles at once).
+ * The context of a retry of work whose `length` is under 2 (its first attempt gets the job itself):
+ * the same `index`, `attempt` and `signal`, with `signal` on the prototype (an own accessor per
+ * item costs more than the pool's own work for a promise that settles at once).
  *
  * @internal
  */
@@ -109,9 +108,9 @@ class PlainWorkContext implements WorkContext {
 }
 
 /**
- * Creates one attempt's {@link WorkContext}: copy-safe when the work was declared with two
- * parameters or more (`work.length >= 2`); with fewer it cannot receive the context as a named
- * parameter, only through `arguments` or a rest parameter.
+ * Creates one attempt's {@link WorkContext}: copy-safe when the work's `length` is 2 or more (it
+ * names the context as its second parameter); otherwise it reads the context only through
+ * `arguments`, a rest parameter or a parameter after a default, and gets the plain one.
  *
  * @internal
  */

@@ -139,7 +139,7 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
   /** Whether anyone hears the progress (`onProgress`). */
   private readonly isProgressHeard: boolean;
   /**
-   * Work declared with fewer than two parameters cannot take the context by name: it gets the
+   * Work whose `length` is under 2 does not name the context as its second parameter: it gets the
    * plain one.
    */
   private readonly isContextCopySafe: boolean;
@@ -481,7 +481,7 @@ export class PoolEngine<T, R> implements PushTarget<T>, AttemptTarget<T, R>, Flu
     else this.subscribeInner(job, attempt, input);
   }
 
-  /** Work declared with fewer than two parameters gets the job itself as its first attempt's context. */
+  /** Work whose `length` is under 2 gets the job itself as its first attempt's context. */
   private firstContext(job: Job<T, R>): WorkContext {
     return this.isContextCopySafe ? createWorkContext(job, job.index, 1, true) : job;
   }

@@ -70,8 +70,8 @@ export class Job<T, R> implements AbortableContext, WorkContext {
   unconsumed = 0;
 
   /**
-   * As the first attempt's context of work declared with fewer than two parameters (which cannot
-   * take the context by name), the job itself is the context: no object more per item. Always 1.
+   * As the first attempt's context of work whose `length` is under 2 (which does not name the
+   * context as a parameter), the job itself is the context: no object more per item. Always 1.
    */
   readonly attempt = 1;
 
