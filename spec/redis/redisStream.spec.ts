@@ -15,6 +15,7 @@ import {
   connectClient,
   monitorCommands,
   type AdminClient,
+  type CommandLog,
   type ConnectedClient,
 } from '../helpers/redisClients.js';
 import {
@@ -88,6 +89,12 @@ function listenToCommands(
   };
 }
 
+/** Sends `ECHO marker` and waits until MONITOR has logged it: everything before it is in the log. */
+async function untilMonitored(admin: AdminClient, log: CommandLog, marker: string): Promise<void> {
+  await admin.call('ECHO', marker);
+  await waitFor(async () => log.commands.some((args) => args.join(' ') === `ECHO ${marker}`));
+}
+
 const idsOf = (entries: readonly StreamEntry[]) => entries.map((entry) => entry.id);
 const sorted = (ids: Iterable<string>) => [...ids].sort();
 
@@ -112,6 +119,9 @@ describeRedis('redisStream', () => {
     afterEach(async () => {
       await connected.close();
     });
+    /** A batch run (untilEmpty) of consumer `c1`, with the source's defaults. */
+    const batchRun = (stream: string) =>
+      redisStream(connected.client, { stream, group: GROUP, consumer: 'c1', untilEmpty: true });
     /** A batch run of consumer `c1` in which a failure dead-letters the entry at once. */
     const failOnce = (stream: string) =>
       redisStream(connected.client, {
@@ -577,8 +587,7 @@ describeRedis('redisStream', () => {
           ),
           { defaultValue: undefined },
         );
-        await admin.call('ECHO', 'end');
-        await waitFor(async () => log.commands.some((args) => args.join(' ') === 'ECHO end'));
+        await untilMonitored(admin, log, 'end');
       } finally {
         await log.close();
       }
@@ -605,22 +614,14 @@ describeRedis('redisStream', () => {
       const log = await monitorCommands(server.url);
       try {
         const { report } = await runToEnd((onFinalize) =>
-          poolFrom(
-            redisStream(connected.client, {
-              stream,
-              group: GROUP,
-              consumer: 'c1',
-              untilEmpty: true,
-            }),
-            async () => undefined,
-            { concurrency: bound, bufferSize: 0, onFinalize },
-          ),
+          poolFrom(batchRun(stream), async () => undefined, {
+            concurrency: bound,
+            bufferSize: 0,
+            onFinalize,
+          }),
         );
         expect(report.succeeded).toBe(n);
-        await admin.call('ECHO', `end ${stream}`);
-        await waitFor(async () =>
-          log.commands.some((args) => args.join(' ') === `ECHO end ${stream}`),
-        );
+        await untilMonitored(admin, log, `end ${stream}`);
       } finally {
         await log.close();
       }
@@ -660,12 +661,7 @@ describeRedis('redisStream', () => {
       try {
         const { report } = await runToEnd((onFinalize) =>
           poolFrom(
-            redisStream(connected.client, {
-              stream,
-              group: GROUP,
-              consumer: 'c1',
-              untilEmpty: true,
-            }),
+            batchRun(stream),
             async () => {
               setImmediate(() => turnsEnded++);
             },
@@ -690,12 +686,7 @@ describeRedis('redisStream', () => {
       let others = 0;
       const { report } = await runToEnd((onFinalize) =>
         poolFrom(
-          redisStream(connected.client, {
-            stream,
-            group: GROUP,
-            consumer: 'c1',
-            untilEmpty: true,
-          }),
+          batchRun(stream),
           async (entry) => {
             // The first entry finishes only once all the others did: they must be read while it runs.
             if (entry.id === ids[0]) return othersDone.promise;
@@ -751,12 +742,7 @@ describeRedis('redisStream', () => {
       try {
         run = await runToEnd((onFinalize) =>
           poolFrom(
-            redisStream(connected.client, {
-              stream,
-              group: GROUP,
-              consumer: 'c1',
-              untilEmpty: true,
-            }),
+            batchRun(stream),
             async (entry, { signal }) => {
               // The first is held until the halt; the second succeeds (its settle makes the pool
               // pull, and that answer parks); the third fails once the answer has parked.
@@ -774,10 +760,7 @@ describeRedis('redisStream', () => {
             { concurrency: 3, bufferSize: 0, onFinalize },
           ),
         );
-        await admin.call('ECHO', `end ${stream}`);
-        await waitFor(async () =>
-          log.commands.some((args) => args.join(' ') === `ECHO end ${stream}`),
-        );
+        await untilMonitored(admin, log, `end ${stream}`);
       } finally {
         stopListening();
         await log.close();
@@ -811,10 +794,7 @@ describeRedis('redisStream', () => {
             { concurrency: 16, bufferSize: 0, onFinalize },
           ),
         );
-        await admin.call('ECHO', `end ${stream}`);
-        await waitFor(async () =>
-          log.commands.some((args) => args.join(' ') === `ECHO end ${stream}`),
-        );
+        await untilMonitored(admin, log, `end ${stream}`);
       } finally {
         await log.close();
       }
