@@ -2,6 +2,7 @@
  * redisStream through poolFrom against a real Redis, with both clients: what is acked, released
  * and dead-lettered, backpressure, halts, stops, and the order in which a run ends.
  */
+import { Socket } from 'node:net';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
 import { lastValueFrom, of, Subject, type Observable } from 'rxjs';
@@ -86,6 +87,35 @@ function listenToCommands(
   };
   return () => {
     client[method] = original;
+  };
+}
+
+/**
+ * Records, as text, what each write of any socket of this process hands to the system (one
+ * `_write` or `_writev` call: what a corked socket gathered leaves in one); returns the record and
+ * what puts the sockets back as they were.
+ */
+function recordSocketWrites(): { writes: string[]; stop(): void } {
+  const writes: string[] = [];
+  const proto = Socket.prototype as unknown as {
+    _write(chunk: unknown, encoding: string, callback: () => void): void;
+    _writev(chunks: { chunk: unknown }[], callback: () => void): void;
+  };
+  const { _write: write, _writev: writev } = proto;
+  proto._write = function (this: Socket, chunk, encoding, callback) {
+    writes.push(String(chunk));
+    write.call(this, chunk, encoding, callback);
+  };
+  proto._writev = function (this: Socket, chunks, callback) {
+    writes.push(chunks.map(({ chunk }) => String(chunk)).join(''));
+    writev.call(this, chunks, callback);
+  };
+  return {
+    writes,
+    stop: () => {
+      proto._write = write;
+      proto._writev = writev;
+    },
   };
 }
 
@@ -646,6 +676,31 @@ describeRedis('redisStream', () => {
         expect(Math.min(asked, n) - acked).toBeLessThanOrEqual(bound);
       }
       expect(acked).toBe(n);
+      expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
+    });
+
+    it("a batch's acks and the read behind them leave in one write of the socket: Redis reads them together and answers them in one round trip", async () => {
+      const stream = freshStream('one-write');
+      const n = 64;
+      await seed(admin, stream, n);
+      const recorded = recordSocketWrites();
+      let report: PoolReport<StreamEntry> | undefined;
+      try {
+        ({ report } = await runToEnd((onFinalize) =>
+          poolFrom(batchRun(stream), async () => undefined, {
+            concurrency: 16,
+            bufferSize: 0,
+            onFinalize,
+          }),
+        ));
+      } finally {
+        recorded.stop();
+      }
+      expect(report.succeeded).toBe(n);
+      const ours = recorded.writes.filter((text) => text.includes(stream));
+      const withAcks = ours.filter((text) => text.includes('XACK'));
+      expect(withAcks).toHaveLength(n / 16);
+      for (const text of withAcks) expect(text).toContain('XREADGROUP');
       expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
     });
 
