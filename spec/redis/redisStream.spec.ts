@@ -572,6 +572,45 @@ describeRedis('redisStream', () => {
       expect(await admin.call('TYPE', `${stream}:dead`)).toBe('string');
     });
 
+    it.each([
+      [
+        'a value whose toString throws',
+        {
+          toString: () => {
+            throw new Error('no text');
+          },
+        },
+      ],
+      [
+        'an Error whose message getter throws',
+        Object.defineProperty(new Error(), 'message', {
+          get: () => {
+            throw new Error('no text');
+          },
+        }),
+      ],
+    ])(
+      'a failure with %s on the last delivery is dead-lettered all the same, its error field saying its text could not be read; the run completes',
+      async (_label, thrown) => {
+        const stream = freshStream('dead-unreadable');
+        const [id] = await seed(admin, stream, 1);
+        const { report, error } = await runToEnd((onFinalize) =>
+          poolFrom(
+            failOnce(stream),
+            async () => {
+              throw thrown;
+            },
+            { concurrency: 1, tolerate: Infinity, onFinalize },
+          ),
+        );
+        expect(error).toBeUndefined();
+        expect(report.failed).toBe(1);
+        const [dead] = await deadLettersOf(admin, `${stream}:dead`);
+        expect(dead).toMatchObject({ id, error: 'a thrown value whose text could not be read' });
+        expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
+      },
+    );
+
     it('work that settles within the call that hands it (a synchronous result, a synchronous throw) is settled: untilEmpty completes, acked or dead-lettered, nothing left pending', async () => {
       const stream = freshStream('sync-work');
       const ids = await seed(admin, stream, 12, (i) => i % 4 === 1);

@@ -66,8 +66,20 @@ function listIds(ids: readonly string[]): string {
   return ids.length > 20 ? `${shown} and ${ids.length - 20} more` : shown;
 }
 
-/** The message of anything thrown, for an error's detail. @internal */
+/** What {@link messageOf} gives for a thrown value that cannot be read as text. @internal */
+export const UNREADABLE_MESSAGE = 'a thrown value whose text could not be read';
+
+/**
+ * The message of anything thrown, for an error's detail and a dead letter's `error` field. It never
+ * throws: a value whose `message` getter or `toString` throws is described as
+ * {@link UNREADABLE_MESSAGE} (the settling write that carries it must not fail for it).
+ *
+ * @internal
+ */
 export function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
+  try {
+    return error instanceof Error ? String(error.message) : String(error);
+  } catch {
+    return UNREADABLE_MESSAGE;
+  }
 }
