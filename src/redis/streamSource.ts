@@ -75,6 +75,13 @@ function addWrite(batch: WriteBatch, name: string, command: RedisCommand, ids: s
   batch.ids.push(ids);
 }
 
+/** The reply of a pipeline's last command, the read; it rejects with that command's error. */
+function lastReplyOf(replies: readonly unknown[]): unknown {
+  const reply = replies[replies.length - 1];
+  if (reply instanceof Error) throw reply;
+  return reply;
+}
+
 /** What the refresh of held entries is reported as. */
 const REFRESH_NAMES: readonly string[] = ['XCLAIM'];
 
@@ -378,7 +385,8 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
 
   private startAnswer(room: number): void {
     this.isPending = true;
-    const answer: Promise<void> = this.answer(room).then(
+    const answering = this.readsNewFirst() ? this.answerWithNew(room) : this.answer(room, false);
+    const answer: Promise<void> = answering.then(
       () => this.answerEnded(answer),
       (error: unknown) => {
         this.answerEnded(answer);
@@ -393,28 +401,50 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
     if (this.answering === answer) this.answering = undefined;
   }
 
-  private async answer(room: number): Promise<void> {
+  /** The next answer starts with the read of new entries: nothing of its own or to claim comes first. */
+  private readsNewFirst(): boolean {
+    return this.isOpen && !this.readsOwnPending && !this.isClaimDue;
+  }
+
+  /**
+   * The answer to most pulls, a read of new entries, as one promise chain (not the state machine
+   * of {@link answer}); when nothing is new, {@link answer} goes on from there.
+   */
+  private answerWithNew(room: number): Promise<void> {
+    return this.readWithWrites(this.freshRead(room)).then((reply) => {
+      const fresh = newEntriesOf(reply);
+      return fresh.length > 0 ? this.hand(fresh) : this.answer(room, true);
+    });
+  }
+
+  /**
+   * Answers a pull, in the order of taking (see the class); `afterNothingNew`: the read of new
+   * entries that begins it has already found nothing.
+   */
+  private async answer(room: number, afterNothingNew: boolean): Promise<void> {
     if (!this.isOpen) await this.opened;
     let scannedFromStart = false;
-    for (;;) {
-      if (this.isReleased || this.hasEnded) return this.hand([]);
-      if (this.readsOwnPending) {
-        const own = await this.readOwnPending(room);
-        if (own === undefined) this.readsOwnPending = false;
-        else if (own.length > 0) return this.hand(own);
-        continue;
-      }
-      if (this.isClaimDue) {
-        if (this.claimCursor === '0-0') {
-          scannedFromStart = true;
-          this.hasReleasedSinceScan = false;
+    for (let foundNothingNew = afterNothingNew; ; foundNothingNew = false) {
+      if (!foundNothingNew) {
+        if (this.isReleased || this.hasEnded) return this.hand([]);
+        if (this.readsOwnPending) {
+          const own = await this.readOwnPending(room);
+          if (own === undefined) this.readsOwnPending = false;
+          else if (own.length > 0) return this.hand(own);
+          continue;
         }
-        const claimed = await this.claim(room);
-        if (claimed.length > 0) return this.hand(claimed);
-        if (this.isClaimDue) continue; // the scan goes on
+        if (this.isClaimDue) {
+          if (this.claimCursor === '0-0') {
+            scannedFromStart = true;
+            this.hasReleasedSinceScan = false;
+          }
+          const claimed = await this.claim(room);
+          if (claimed.length > 0) return this.hand(claimed);
+          if (this.isClaimDue) continue; // the scan goes on
+        }
+        const fresh = newEntriesOf(await this.readWithWrites(this.freshRead(room)));
+        if (fresh.length > 0) return this.hand(fresh);
       }
-      const fresh = newEntriesOf(await this.readWithWrites(this.freshRead(room)));
-      if (fresh.length > 0) return this.hand(fresh);
       // Nothing new: before it waits, the source scans the pending list from its start once more
       // if an entry was released since the last such scan began (a failure to retry is taken at
       // once, not after a blocking read), and with untilEmpty at least once in every answer.
@@ -632,20 +662,17 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   // ---- writes -----------------------------------------------------------------------------
 
   /** Sends the waiting writes, then one read, in the same pipeline; the read's reply. */
-  private async readWithWrites(read: RedisCommand): Promise<unknown> {
+  private readWithWrites(read: RedisCommand): Promise<unknown> {
     const batch = this.takeWrites();
     const name = read[0]!;
     if (batch === undefined) return this.command(name, () => this.main.send(read));
     // The writes' replies are checked before the read's reply is used: a write that failed halts
     // the run before the entries read with it are handed to the pool.
-    const replies = await this.command(name, () => {
+    return this.command(name, () => {
       const sent = this.main.pipeline([...batch.commands, read]);
       this.trackWrites(batch, sent);
       return sent;
-    });
-    const reply = replies[replies.length - 1];
-    if (reply instanceof Error) throw reply;
-    return reply;
+    }).then(lastReplyOf);
   }
 
   private scheduleFlush(): void {
