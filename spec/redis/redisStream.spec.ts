@@ -97,6 +97,7 @@ function listenToCommands(
  */
 function recordSocketWrites(): { writes: string[]; stop(): void } {
   const writes: string[] = [];
+  stopRecordingSockets();
   const proto = Socket.prototype as unknown as {
     _write(chunk: unknown, encoding: string, callback: () => void): void;
     _writev(chunks: { chunk: unknown }[], callback: () => void): void;
@@ -110,14 +111,17 @@ function recordSocketWrites(): { writes: string[]; stop(): void } {
     writes.push(chunks.map(({ chunk }) => String(chunk)).join(''));
     writev.call(this, chunks, callback);
   };
-  return {
-    writes,
-    stop: () => {
-      proto._write = write;
-      proto._writev = writev;
-    },
+  stopRecordingSockets = () => {
+    proto._write = write;
+    proto._writev = writev;
+    stopRecordingSockets = () => undefined;
   };
+  return { writes, stop: () => stopRecordingSockets() };
 }
+
+/** Puts the sockets back as they were, if a recording is still on (a test that timed out). */
+let stopRecordingSockets = (): void => undefined;
+afterEach(() => stopRecordingSockets());
 
 /** Sends `ECHO marker` and waits until MONITOR has logged it: everything before it is in the log. */
 async function untilMonitored(admin: AdminClient, log: CommandLog, marker: string): Promise<void> {
@@ -611,6 +615,30 @@ describeRedis('redisStream', () => {
       },
     );
 
+    it("a failure whose work made the entry's fields unwritable as JSON (a BigInt) is dead-lettered all the same, its fields field saying so; the run completes", async () => {
+      const stream = freshStream('dead-unwritable');
+      const [id] = await seed(admin, stream, 1);
+      const { report, error } = await runToEnd((onFinalize) =>
+        poolFrom(
+          failOnce(stream),
+          async (entry) => {
+            (entry.fields as Record<string, unknown>)['n'] = 1n;
+            throw new Error('poison');
+          },
+          { concurrency: 1, tolerate: Infinity, onFinalize },
+        ),
+      );
+      expect(error).toBeUndefined();
+      expect(report.failed).toBe(1);
+      const [dead] = await deadLettersOf(admin, `${stream}:dead`);
+      expect(dead).toMatchObject({
+        id,
+        fields: 'fields that could not be written as JSON',
+        error: 'poison',
+      });
+      expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
+    });
+
     it('work that settles within the call that hands it (a synchronous result, a synchronous throw) is settled: untilEmpty completes, acked or dead-lettered, nothing left pending', async () => {
       const stream = freshStream('sync-work');
       const ids = await seed(admin, stream, 12, (i) => i % 4 === 1);
@@ -736,6 +764,8 @@ describeRedis('redisStream', () => {
         recorded.stop();
       }
       expect(report.succeeded).toBe(n);
+      // (node-redis gathers the commands of a tick into one write itself; ioredis writes each
+      // command on its own unless the source corks its socket.)
       const ours = recorded.writes.filter((text) => text.includes(stream));
       const withAcks = ours.filter((text) => text.includes('XACK'));
       expect(withAcks).toHaveLength(n / 16);
@@ -868,6 +898,79 @@ describeRedis('redisStream', () => {
       );
       expect(reads).toEqual([]);
       expect(after.some((args) => args[0] === 'XCLAIM' && args.includes(stream))).toBe(true);
+    });
+
+    it("a source failure while an untilEmpty answer waits for what the pool holds (halt: 'drain'): the entries still in flight finish, and no read goes out after the failure, not even when one of them is released", async () => {
+      const stream = freshStream('fail-parked');
+      await admin.call('SET', `${stream}:dead`, 'not a stream');
+      const [poison, released, , last] = await seed(admin, stream, 4);
+      // The poison entry was delivered once before (a crashed run): this run re-delivers it
+      // first, on its last allowed delivery.
+      await admin.call('XGROUP', 'CREATE', stream, GROUP, '0');
+      await readAs(admin, stream, GROUP, 'c1', 1);
+      const parked = deferred<void>();
+      const failed = deferred<void>();
+      const releasedSettled = deferred<void>();
+      let scans = 0;
+      const stopListening = listenToCommands(connected, (command, reply) => {
+        if (command[0] === 'XAUTOCLAIM') scans++;
+        else if (scans === 2 && command[0] === 'XREADGROUP' && command.at(-1) === '>') {
+          void reply.then(() => setImmediate(() => parked.resolve()));
+        } else if (command[0] === 'EVAL' && command.includes(`${stream}:dead`)) {
+          void reply.catch(() => setImmediate(() => failed.resolve()));
+        }
+      });
+      const marker = `failed ${stream}`;
+      const log = await monitorCommands(server.url);
+      let run: Awaited<ReturnType<typeof runToEnd<unknown>>>;
+      try {
+        run = await runToEnd((onFinalize) =>
+          poolFrom(
+            redisStream(connected.client, {
+              stream,
+              group: GROUP,
+              consumer: 'c1',
+              maxDeliveries: 2,
+              untilEmpty: true,
+            }),
+            async (entry) => {
+              // The third succeeds at once: its settle makes the pool pull, and that answer parks.
+              // Then `poison` fails, and its dead letter cannot be written: the source fails.
+              // Then `released` fails on its first delivery (released: a settle that would
+              // resume the parked answer), while `last` is still in flight.
+              if (entry.id === poison) {
+                await parked.promise;
+                throw new Error('poison');
+              }
+              if (entry.id === released) {
+                await failed.promise;
+                await admin.call('ECHO', marker);
+                setImmediate(() => releasedSettled.resolve());
+                throw new Error('try again');
+              }
+              if (entry.id === last) await releasedSettled.promise;
+            },
+            { concurrency: 4, bufferSize: 0, halt: 'drain', tolerate: Infinity, onFinalize },
+          ),
+        );
+        await untilMonitored(admin, log, `end ${stream}`);
+      } finally {
+        stopListening();
+        await log.close();
+      }
+      expect(run.error).toBeInstanceOf(RedisStreamError);
+      expect((run.error as RedisStreamError).command).toBe('XADD');
+      expect(run.report.succeeded).toBe(2);
+      const after = log.commands.slice(
+        log.commands.findIndex((args) => args.join(' ') === `ECHO ${marker}`),
+      );
+      const reads = after.filter(
+        (args) => args.includes(stream) && ['XREADGROUP', 'XAUTOCLAIM'].includes(args[0]!),
+      );
+      expect(reads).toEqual([]);
+      expect(sorted((await pendingOf(admin, stream, GROUP)).map((row) => row.id))).toEqual(
+        sorted([poison!, released!]),
+      );
     });
 
     it('a halt while a pull waits for the settles of its turn: no read follows, every entry not acked is released, and the run ends', async () => {

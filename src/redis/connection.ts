@@ -425,10 +425,12 @@ class IORedisLink extends BaseLink {
   }
 
   protected pipelineRaw(commands: readonly RedisCommand[]): Promise<PipelineReply[]> {
-    // The commands leave in one write of the socket, corked while ioredis writes them: Redis reads
-    // them together and answers them together, one round trip without the cost of building an
+    // The commands leave in one write of the socket, corked while ioredis writes them, so Redis
+    // reads them together and answers them in one round trip, without the cost of building an
     // ioredis Pipeline for every batch. (Uncorked, ioredis writes each command on its own, and
-    // Redis may read, run and answer the first, a batch's acks, before the read behind it arrives.)
+    // Redis may read, run and answer the first, a batch's acks, before the read behind it arrives.
+    // With `enableAutoPipelining` ioredis gathers the commands of a tick itself; the cork is then
+    // a no-op.)
     const socket = corkableSocketOf(this.client);
     socket?.cork();
     try {

@@ -67,7 +67,7 @@ function listIds(ids: readonly string[]): string {
 }
 
 /** What {@link messageOf} gives for a thrown value that cannot be read as text. @internal */
-export const UNREADABLE_MESSAGE = 'a thrown value whose text could not be read';
+const UNREADABLE_MESSAGE = 'a thrown value whose text could not be read';
 
 /**
  * The message of anything thrown, for an error's detail and a dead letter's `error` field. It never

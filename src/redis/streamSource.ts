@@ -75,6 +75,22 @@ function addWrite(batch: WriteBatch, name: string, command: RedisCommand, ids: s
   batch.ids.push(ids);
 }
 
+/** What a dead letter's `fields` says when the entry's fields cannot be written as JSON. */
+const UNWRITABLE_FIELDS = 'fields that could not be written as JSON';
+
+/**
+ * An entry's fields as JSON, for its dead letter. It never throws (no settling write may fail to
+ * be made): fields that work changed into something JSON cannot write (a BigInt, a cycle) are
+ * described as {@link UNWRITABLE_FIELDS}; the entry's `id` still finds the original in the stream.
+ */
+function fieldsAsJson(entry: StreamEntry): string {
+  try {
+    return JSON.stringify(entry.fields);
+  } catch {
+    return UNWRITABLE_FIELDS;
+  }
+}
+
 /** The reply of a pipeline's last command, the read; it rejects with that command's error. */
 function lastReplyOf(replies: readonly unknown[]): unknown {
   const reply = replies[replies.length - 1];
@@ -401,9 +417,14 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
     if (this.answering === answer) this.answering = undefined;
   }
 
-  /** The next answer starts with the read of new entries: nothing of its own or to claim comes first. */
+  /**
+   * The next answer starts with the read of new entries: the source still takes, and nothing of
+   * its own or to claim comes first.
+   */
   private readsNewFirst(): boolean {
-    return this.isOpen && !this.readsOwnPending && !this.isClaimDue;
+    return (
+      this.isOpen && !this.isReleased && !this.hasEnded && !this.readsOwnPending && !this.isClaimDue
+    );
   }
 
   /**
@@ -507,7 +528,9 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
 
   private resumeParked(): void {
     const room = this.parkedRoom;
-    if (room === undefined || this.answering !== undefined || this.isReleased) return;
+    if (room === undefined || this.answering !== undefined || this.isReleased || this.hasEnded) {
+      return;
+    }
     this.parkedRoom = undefined;
     this.startAnswer(room);
   }
@@ -772,7 +795,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
           deadLetter,
           group,
           entry.id,
-          JSON.stringify(entry.fields),
+          fieldsAsJson(entry),
           messageOf(error),
           consumer,
           String(entry.deliveries),
@@ -855,6 +878,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
     if (this.isReleased) return; // the pool let go: close() reports what was left unsettled
     this.hasEnded = true;
     this.isPending = false;
+    this.parkedRoom = undefined;
     this.reportedError = failure;
     this.target.error(failure);
   }
