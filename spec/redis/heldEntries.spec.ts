@@ -2,6 +2,7 @@
  * The entries a redisStream source holds (accepted by the pool, not settled yet), and the entries
  * it makes: a StreamEntry whose own properties are id, fields and deliveries, nothing else.
  */
+import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { HeldEntries, SourceEntry } from '../../src/redis/heldEntries.js';
 
@@ -17,6 +18,11 @@ describe('SourceEntry', () => {
       fields: { job: 'a' },
       deliveries: 2,
     });
+  });
+
+  it('shows as a StreamEntry, the type the user knows it by (console.log, util.inspect)', () => {
+    const made = new SourceEntry('1-0', { job: 'a' }, 2);
+    expect(inspect(made)).toBe("StreamEntry { id: '1-0', fields: { job: 'a' }, deliveries: 2 }");
   });
 
   it('keeps no trace of having been held: a held and deleted entry still has the same keys', () => {

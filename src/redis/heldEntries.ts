@@ -7,7 +7,8 @@ let setSlot: (entry: SourceEntry, slot: number) => void;
 /**
  * A {@link StreamEntry} as the source makes it for the pool. Its own properties are `id`, `fields`
  * and `deliveries`, nothing else (a copy, `JSON.stringify` and `Object.keys` see only those); the
- * slot it holds in {@link HeldEntries} is a private field.
+ * slot it holds in {@link HeldEntries} is a private field. It shows as `StreamEntry`, the type the
+ * user knows it by (`console.log`, `util.inspect`).
  *
  * @internal
  */
@@ -21,6 +22,7 @@ export class SourceEntry implements StreamEntry {
   ) {}
 
   static {
+    Object.defineProperty(this, 'name', { value: 'StreamEntry' });
     slotOf = (entry) => (#slot in entry ? entry.#slot : -1);
     setSlot = (entry, slot) => {
       entry.#slot = slot;
