@@ -14,7 +14,7 @@ import { formatCount, formatMs, formatRatio, formatSpread, stats, table } from '
 
 const SIZES = { full: 100_000, quick: 2_000 };
 // An even number of rounds: each contender runs as often early in a round as late.
-const RUNS = { full: 6, quick: 1 };
+const RUNS = { full: 10, quick: 1 };
 const CONCURRENCY = 16;
 const CAP_MS = 120_000;
 
@@ -211,7 +211,7 @@ export async function run(ctx) {
     '',
     ctx.stamp(),
     '',
-    `One redis-server that the bench starts (no persistence), on loopback. Each run writes the entries (BullMQ: the jobs, \`removeOnComplete\`) first, untimed, then times one fresh \`node\` process from its first read to its last ack; the server's INFO commandstats, reset after the writing, gives the commands per entry (BullMQ's Lua scripts count with the commands they call). Each of ${runs} round(s) runs every contender once, in alternating order. Time: median (min–max) over the rounds; entries/s from the median. × FLOOR: each round's time over the time of that round's FLOOR with the same client, median (min–max) over the rounds.`,
+    `One redis-server that the bench starts (no persistence), on loopback. Each run writes the entries (BullMQ: the jobs, \`removeOnComplete\`) first, untimed, then times one fresh \`node\` process from its first command (the consumer group's creation; BullMQ: the Worker's start) to its last ack; the server's INFO commandstats, reset after the writing, gives the commands per entry (BullMQ's Lua scripts count with the commands they call). Each of ${runs} round(s) runs every contender once, in alternating order. Time: median (min–max) over the rounds; entries/s from the median. × FLOOR: each round's time over the time of that round's FLOOR with the same client, median (min–max) over the rounds.`,
     '',
     table(
       [
