@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Subject } from 'rxjs';
 import {
   poolSource,
   type PoolSourceFactory,
@@ -16,11 +15,11 @@ import {
   type CommandPool,
   type CommandPoolEnd,
 } from './commandPool.js';
-import { onInterrupts } from './interrupts.js';
 import type { RedisRunOptions } from './program.js';
 import { progressBar } from './progressBar.js';
 import { connectRedis, shownUrl, type CliRedis } from './redisClient.js';
-import { InterruptedError, type RunIO } from './run.js';
+import type { RunIO } from './run.js';
+import { runControls } from './runControls.js';
 import { UsageError } from './usageError.js';
 
 /** An item of `run --redis`: the entry's `item` field as the line, and the entry itself. */
@@ -153,54 +152,39 @@ export async function runRedisItems(
 
     const display = progressBar(io.progressStream, options.progress);
     const say = (line: string): void => display.around(() => io.writeMessage(line));
-    const stop = new Subject<void>();
-    const abort = new AbortController();
-    let interrupted: string | undefined;
-    let outputGone = false;
-    let deadLettered = 0;
-    const pool = commandPool<EntryItem>(options, command, {
-      display,
-      writeResult: (line) => {
-        if (!outputGone) display.around(() => io.writeResult(line));
-      },
-      // The library dead-letters a failure on the entry's last allowed delivery.
-      onSettle: (item, outcome) => {
-        if (outcome === 'failed' && item.entry.deliveries >= options.maxDeliveries) deadLettered++;
-      },
-      stop,
-      signal: abort.signal,
-    });
-    const runPool: () => Promise<CommandPoolEnd<EntryItem>> = pool.open(entryItems(entries, pool));
-
-    say(
-      `rxjs-pool: consumer ${consumer} in group ${options.group} of stream ${options.stream} ` +
-        `at ${shownUrl(options.redis)} (${redis.name})`,
-    );
-    const stopListening = onInterrupts(
-      (signal) => {
-        interrupted = signal;
-        say(
-          `rxjs-pool: ${signal}: stopping; running commands may finish, taken entries are released (again to kill them)`,
-        );
-        stop.next();
-      },
-      (signal) => {
-        say(`rxjs-pool: ${signal} again: killing running commands`);
-        abort.abort(new InterruptedError(signal));
-      },
-    );
-    io.onOutputGone?.((error) => {
-      outputGone = true;
-      abort.abort(error);
+    const controls = runControls(io, display, say, {
+      stopping: 'stopping; running commands may finish, taken entries are released',
     });
     try {
+      let deadLettered = 0;
+      const pool = commandPool<EntryItem>(options, command, {
+        display,
+        writeResult: (line) => controls.writeResult(line),
+        // The library dead-letters a failure on the entry's last allowed delivery.
+        onSettle: (item, outcome) => {
+          if (outcome === 'failed' && item.entry.deliveries >= options.maxDeliveries) {
+            deadLettered++;
+          }
+        },
+        stop: controls.stop,
+        signal: controls.signal,
+      });
+      const runPool: () => Promise<CommandPoolEnd<EntryItem>> = pool.open(
+        entryItems(entries, pool),
+      );
+      say(
+        `rxjs-pool: consumer ${consumer} in group ${options.group} of stream ${options.stream} ` +
+          `at ${shownUrl(options.redis)} (${redis.name})`,
+      );
       const end = await runPool();
       io.writeMessage(
-        summaryLine(end, interrupted, [`${deadLettered} dead-lettered to ${options.stream}:dead`]),
+        summaryLine(end, controls.interrupted, [
+          `${deadLettered} dead-lettered to ${options.stream}:dead`,
+        ]),
       );
-      return exitCodeOf(end, interrupted);
+      return exitCodeOf(end, controls.interrupted);
     } finally {
-      stopListening();
+      controls.dispose();
       display.stop();
     }
   } finally {

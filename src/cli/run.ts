@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { Subject } from 'rxjs';
 import {
   commandPool,
   exitCodeOf,
@@ -9,13 +8,13 @@ import {
   type CommandItem,
   type CommandPoolEnd,
 } from './commandPool.js';
-import { onInterrupts } from './interrupts.js';
 import { InputOrderLedger } from './leftover.js';
 import { LeftoverFile } from './leftoverFile.js';
 import { lineSource } from './lineSource.js';
 import { countItems, readLines } from './lines.js';
 import type { RunOptions } from './program.js';
 import { progressBar } from './progressBar.js';
+import { runControls } from './runControls.js';
 import { UsageError } from './usageError.js';
 
 export { EXIT } from './commandPool.js';
@@ -37,22 +36,7 @@ export interface RunIO {
   readonly onOutputGone?: (listener: (error: unknown) => void) => void;
 }
 
-/**
- * Thrown into the pool (as its `signal`'s reason) by a second interrupt.
- *
- * @example
- * ```ts
- * abortController.abort(new InterruptedError('SIGINT'));
- * ```
- */
-export class InterruptedError extends Error {
-  override readonly name = 'InterruptedError';
-
-  /** @param signal - the signal that asked for it. */
-  constructor(readonly signal: string) {
-    super(`interrupted by ${signal}`);
-  }
-}
+export { InterruptedError } from './runControls.js';
 
 /** Opens `--input`; a file that cannot be read is a {@link UsageError}. */
 export async function openInput(path: string): Promise<Readable> {
@@ -125,10 +109,20 @@ export async function runItems(
     );
   }
 
-  const stop = new Subject<void>();
-  const abort = new AbortController();
-  let interrupted: string | undefined;
   let readingRest = false;
+  let restCut = false;
+  // Once the pool has ended and the rest of the input is being copied to --leftover, an interrupt
+  // cuts that copy short instead.
+  const controls = runControls(io, display, say, {
+    stopping: 'stopping; running commands may finish',
+    intercept: (signal) => {
+      if (!readingRest) return false;
+      say(`rxjs-pool: ${signal}: no longer reading the rest of the input`);
+      restCut = true;
+      reader.close();
+      return true;
+    },
+  });
 
   // --leftover: every item the pool took and that did not succeed, in input order, as the pool's
   // onSettle tells each item's outcome.
@@ -139,63 +133,36 @@ export async function runItems(
           if (outcome !== 'succeeded') leftover.write(line);
         });
 
-  let outputGone = false;
-  const pool = commandPool<CommandItem>(options, command, {
-    display,
-    writeResult: (line) => {
-      if (!outputGone) display.around(() => io.writeResult(line));
-    },
-    onSettle: (item, outcome) => leftoverLedger?.settle(item.index, outcome),
-    stop,
-    signal: abort.signal,
-  });
-  // The pool's source: lines as items. After the pool let go of it (a halt, a stop), a line that
-  // was still being read is kept for --leftover, before the rest of the input.
-  const lines = lineSource<CommandItem>(reader, {
-    toItem: (line, index) => ({ line, index }),
-    onOffer: (item) => {
-      leftoverLedger?.take(item.index, item.line);
-      pool.offered(item);
-    },
-    onRefuse: (item) => {
-      leftoverLedger?.withdraw(item.index);
-      pool.refused(item);
-    },
-  });
-
+  let lines: ReturnType<typeof lineSource<CommandItem>>;
   let runPool: () => Promise<CommandPoolEnd<CommandItem>>;
   try {
+    const pool = commandPool<CommandItem>(options, command, {
+      display,
+      writeResult: (line) => controls.writeResult(line),
+      onSettle: (item, outcome) => leftoverLedger?.settle(item.index, outcome),
+      stop: controls.stop,
+      signal: controls.signal,
+    });
+    // The pool's source: lines as items. After the pool let go of it (a halt, a stop), a line
+    // that was still being read is kept for --leftover, before the rest of the input.
+    lines = lineSource<CommandItem>(reader, {
+      toItem: (line, index) => ({ line, index }),
+      onOffer: (item) => {
+        leftoverLedger?.take(item.index, item.line);
+        pool.offered(item);
+      },
+      onRefuse: (item) => {
+        leftoverLedger?.withdraw(item.index);
+        pool.refused(item);
+      },
+    });
     runPool = pool.open(lines.input);
   } catch (error) {
+    controls.dispose();
     reader.close();
     leftover?.discard();
     throw error;
   }
-
-  let restCut = false;
-  const cutRest = (signal: NodeJS.Signals): void => {
-    say(`rxjs-pool: ${signal}: no longer reading the rest of the input`);
-    restCut = true;
-    reader.close();
-  };
-  const stopListening = onInterrupts(
-    (signal) => {
-      interrupted = signal;
-      if (readingRest) return cutRest(signal);
-      say(`rxjs-pool: ${signal}: stopping; running commands may finish (again to kill them)`);
-      stop.next();
-    },
-    (signal) => {
-      if (readingRest) return cutRest(signal);
-      say(`rxjs-pool: ${signal} again: killing running commands`);
-      abort.abort(new InterruptedError(signal));
-    },
-  );
-
-  io.onOutputGone?.((error) => {
-    outputGone = true;
-    abort.abort(error);
-  });
 
   try {
     const end = await runPool();
@@ -227,11 +194,11 @@ export async function runItems(
             `${leftover.count} item(s) left over in ${options.leftover}` +
               (restCut ? ' (the input was not read to its end)' : ''),
           ];
-    io.writeMessage(summaryLine(end, interrupted, extra));
-    return exitCodeOf(end, interrupted);
+    io.writeMessage(summaryLine(end, controls.interrupted, extra));
+    return exitCodeOf(end, controls.interrupted);
   } finally {
     counting.abort();
-    stopListening();
+    controls.dispose();
     reader.close();
     display.stop();
   }
