@@ -30,7 +30,11 @@ import type { RedisStreamOptions, StreamEntry } from './types.js';
  *   `id`, `fields` as JSON, `error`, `consumer`, `deliveries`) and then acked, in one script, so
  *   that an entry whose dead letter Redis did not write is not acked and stays pending; an earlier
  *   failure, released for redelivery; `unstarted` and `unfinished`, released at once, without
- *   counting as a delivery. A released entry is claimable by any consumer at once.
+ *   counting as a delivery. A released entry is claimable by any consumer at once. A dead letter
+ *   is written whatever the work threw: a thrown value whose text cannot be read has the `error`
+ *   "a thrown value whose text could not be read", and fields that the work made unwritable as
+ *   JSON (a BigInt, a cycle) are "fields that could not be written as JSON" (the `id` still finds
+ *   the original entry in the stream).
  * - **Teardown.** A halt, a stop or an unsubscribe ends a blocking read at once (`CLIENT
  *   UNBLOCK`); entries that still arrive are released. The pool's end (`onFinalize`, then the
  *   terminal notification) waits until every ack, dead letter and release of the run is written,
