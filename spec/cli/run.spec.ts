@@ -45,7 +45,10 @@ function capture(input: string[], writeResult?: (line: string) => void): Capture
     },
     writeMessage: (line) => captured.messages.push(line),
     progressStream: { isTTY: false } as NodeJS.WriteStream,
-    onOutputGone: (listener) => (captured.goAway = listener),
+    onOutputGone: (listener) => {
+      captured.goAway = listener;
+      return () => (captured.goAway = () => {});
+    },
   };
   return captured;
 }

@@ -1,12 +1,12 @@
 /**
  * The controls every CLI run over a command pool shares: interrupts (a graceful stop, then an
- * abort), a reader of the results that goes away, and letting go of the signal listeners.
+ * abort), a reader of the results that goes away, and letting go of the listeners.
  */
-import { InterruptedError, runControls, type ControlledIO } from '../../src/cli/runControls.js';
+import { InterruptedError, runControls, type RunControls } from '../../src/cli/runControls.js';
 import type { ProgressDisplay } from '../../src/cli/progressBar.js';
 
-/** A display that only records what is written around it. */
-function recordingDisplay(): ProgressDisplay & { arounds: number } {
+/** A display that only counts what is written around it. */
+function countingDisplay(): ProgressDisplay & { arounds: number } {
   const display = {
     enabled: false,
     arounds: 0,
@@ -21,29 +21,44 @@ function recordingDisplay(): ProgressDisplay & { arounds: number } {
   return display;
 }
 
+/** The controls made by the test now: afterEach lets go of them even when an assertion failed. */
+let made: RunControls | undefined;
+
 function setUp(intercept?: (signal: NodeJS.Signals) => boolean) {
   const results: string[] = [];
   const messages: string[] = [];
-  let outputGone: ((error: unknown) => void) | undefined;
-  const io: ControlledIO = {
-    writeResult: (line) => results.push(line),
-    onOutputGone: (listener) => (outputGone = listener),
-  };
-  const display = recordingDisplay();
-  const controls = runControls(io, display, (line) => messages.push(line), {
-    stopping: 'stopping; running commands may finish',
-    intercept,
-  });
+  const outputListeners = new Set<(error: unknown) => void>();
+  const display = countingDisplay();
+  const controls = runControls(
+    {
+      writeResult: (line) => results.push(line),
+      onOutputGone: (listener) => {
+        outputListeners.add(listener);
+        return () => outputListeners.delete(listener);
+      },
+    },
+    display,
+    (line) => messages.push(line),
+    { stopping: 'stopping; running commands may finish', intercept },
+  );
+  made = controls;
   const stops: number[] = [];
   controls.stop.subscribe(() => stops.push(stops.length));
-  return { controls, results, messages, display, stops, goneWith: (e: unknown) => outputGone!(e) };
+  const outputGoes = (error: unknown) => {
+    for (const listener of outputListeners) listener(error);
+  };
+  return { controls, results, messages, display, stops, outputListeners, outputGoes };
 }
 
 describe('runControls', () => {
   const listening = () => [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
   let before: number[];
   beforeEach(() => (before = listening()));
-  afterEach(() => expect(listening()).toEqual(before));
+  afterEach(() => {
+    made?.dispose();
+    made = undefined;
+    expect(listening()).toEqual(before);
+  });
 
   it('the first interrupt stops the pool gracefully and says so; a later one aborts it with an InterruptedError', () => {
     const { controls, messages, stops } = setUp();
@@ -54,13 +69,14 @@ describe('runControls', () => {
     process.emit('SIGTERM', 'SIGTERM');
     expect(stops).toHaveLength(1);
     expect(controls.signal.aborted).toBe(true);
-    expect(controls.signal.reason).toEqual(new InterruptedError('SIGTERM'));
+    expect(controls.signal.reason).toBeInstanceOf(InterruptedError);
+    expect((controls.signal.reason as InterruptedError).signal).toBe('SIGTERM');
+    expect((controls.signal.reason as Error).message).toBe('interrupted by SIGTERM');
     expect(controls.interrupted).toBe('SIGINT');
     expect(messages).toEqual([
       'rxjs-pool: SIGINT: stopping; running commands may finish (again to kill them)',
       'rxjs-pool: SIGTERM again: killing running commands',
     ]);
-    controls.dispose();
   });
 
   it('an interrupt that intercept deals with neither stops nor aborts the pool, but is remembered', () => {
@@ -71,33 +87,40 @@ describe('runControls', () => {
     expect(controls.signal.aborted).toBe(false);
     expect(controls.interrupted).toBe('SIGINT');
     expect(messages).toEqual([]);
-    controls.dispose();
+  });
+
+  it('intercept is asked on every interrupt: the first may stop the pool and a later one be dealt with elsewhere (the --leftover copy)', () => {
+    let pastThePool = false;
+    const { controls, messages, stops } = setUp(() => pastThePool);
+    process.emit('SIGINT', 'SIGINT');
+    pastThePool = true;
+    process.emit('SIGINT', 'SIGINT');
+    expect(stops).toHaveLength(1);
+    expect(controls.signal.aborted).toBe(false);
+    expect(messages).toEqual([
+      'rxjs-pool: SIGINT: stopping; running commands may finish (again to kill them)',
+    ]);
   });
 
   it('writes results around the display until their reader goes away; then it aborts the pool with that error and writes none', () => {
-    const { controls, results, display, goneWith } = setUp();
+    const { controls, results, display, outputGoes } = setUp();
     controls.writeResult('one');
     const gone = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
-    goneWith(gone);
+    outputGoes(gone);
     controls.writeResult('two');
     expect(results).toEqual(['one']);
     expect(display.arounds).toBe(1);
     expect(controls.signal.reason).toBe(gone);
-    controls.dispose();
   });
 
-  it('dispose stops listening: a later interrupt reaches it no more', () => {
-    const { controls, stops } = setUp();
+  it('dispose lets go of every listener: a later interrupt or a reader that goes away reaches it no more', () => {
+    const { controls, stops, outputListeners } = setUp();
+    expect(listening()).toEqual(before.map((count) => count + 1));
+    expect(outputListeners.size).toBe(1);
     controls.dispose();
     expect(listening()).toEqual(before);
-    // Without a listener of ours the signal would end the process: only a listener of the spec
-    // hears this one.
-    const heard: string[] = [];
-    const listener = () => heard.push('SIGINT');
-    process.on('SIGINT', listener);
-    process.emit('SIGINT', 'SIGINT');
-    process.off('SIGINT', listener);
-    expect(heard).toEqual(['SIGINT']);
+    expect(outputListeners.size).toBe(0);
     expect(stops).toEqual([]);
+    expect(controls.signal.aborted).toBe(false);
   });
 });

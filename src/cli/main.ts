@@ -33,7 +33,10 @@ const runIO: RunIO = {
   writeResult: writeLine(process.stdout),
   writeMessage: writeLine(process.stderr),
   progressStream: process.stderr,
-  onOutputGone: (listener) => process.stdout.on('error', listener),
+  onOutputGone: (listener) => {
+    process.stdout.on('error', listener);
+    return () => process.stdout.off('error', listener);
+  },
 };
 
 parseCli(

@@ -31,9 +31,9 @@ export interface RunIO {
   readonly progressStream: NodeJS.WriteStream;
   /**
    * Registers a listener for the results' reader going away (EPIPE, as with `| head`): the run
-   * then aborts, and still writes `--leftover`.
+   * then aborts, and still writes `--leftover`. Returns what removes the listener.
    */
-  readonly onOutputGone?: (listener: (error: unknown) => void) => void;
+  readonly onOutputGone?: (listener: (error: unknown) => void) => () => void;
 }
 
 export { InterruptedError } from './runControls.js';
@@ -158,8 +158,10 @@ export async function runItems(
     });
     runPool = pool.open(lines.input);
   } catch (error) {
+    counting.abort();
     controls.dispose();
     reader.close();
+    display.stop();
     leftover?.discard();
     throw error;
   }

@@ -23,8 +23,11 @@ export class InterruptedError extends Error {
 export interface ControlledIO {
   /** Writes one result line (a line ending is added). */
   readonly writeResult: (line: string) => void;
-  /** Registers a listener for the results' reader going away (EPIPE, as with `| head`). */
-  readonly onOutputGone?: (listener: (error: unknown) => void) => void;
+  /**
+   * Registers a listener for the results' reader going away (EPIPE, as with `| head`); returns
+   * what removes it.
+   */
+  readonly onOutputGone?: (listener: (error: unknown) => void) => () => void;
 }
 
 /** How a run's controls react to an interrupt. */
@@ -48,7 +51,7 @@ export interface RunControls {
   readonly interrupted: NodeJS.Signals | undefined;
   /** Writes a result line, around the progress display; nothing once the output has gone. */
   writeResult(line: string): void;
-  /** Stops listening for interrupts. */
+  /** Stops listening for interrupts and for the output going away. */
   dispose(): void;
 }
 
@@ -63,7 +66,8 @@ export interface RunControls {
  * @param display - the progress display that results are written around.
  * @param say - writes a message for the user.
  * @param options - the first interrupt's message, and an interrupt handled elsewhere.
- * @returns the stop, the signal and the result writer to give the pool; `dispose()` once it ended.
+ * @returns the stop, the signal and the result writer to give the pool; `dispose()` once it ended
+ *   (it removes the listeners, interrupts and output alike).
  *
  * @example
  * ```ts
@@ -100,7 +104,7 @@ export function runControls(
       abort.abort(new InterruptedError(signal));
     },
   );
-  io.onOutputGone?.((error) => {
+  const stopWatchingOutput = io.onOutputGone?.((error) => {
     outputGone = true;
     abort.abort(error);
   });
@@ -113,6 +117,9 @@ export function runControls(
     writeResult: (line) => {
       if (!outputGone) display.around(() => io.writeResult(line));
     },
-    dispose: stopListening,
+    dispose: () => {
+      stopListening();
+      stopWatchingOutput?.();
+    },
   };
 }
