@@ -615,29 +615,38 @@ describeRedis('redisStream', () => {
       },
     );
 
-    it("a failure whose work made the entry's fields unwritable as JSON (a BigInt) is dead-lettered all the same, its fields field saying so; the run completes", async () => {
-      const stream = freshStream('dead-unwritable');
-      const [id] = await seed(admin, stream, 1);
-      const { report, error } = await runToEnd((onFinalize) =>
-        poolFrom(
-          failOnce(stream),
-          async (entry) => {
-            (entry.fields as Record<string, unknown>)['n'] = 1n;
-            throw new Error('poison');
-          },
-          { concurrency: 1, tolerate: Infinity, onFinalize },
-        ),
-      );
-      expect(error).toBeUndefined();
-      expect(report.failed).toBe(1);
-      const [dead] = await deadLettersOf(admin, `${stream}:dead`);
-      expect(dead).toMatchObject({
-        id,
-        fields: 'fields that could not be written as JSON',
-        error: 'poison',
-      });
-      expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
-    });
+    it.each([
+      ['a BigInt', (fields: Record<string, unknown>) => (fields['n'] = 1n)],
+      [
+        'a toJSON that gives nothing',
+        (fields: Record<string, unknown>) => (fields['toJSON'] = () => undefined),
+      ],
+    ])(
+      "a failure whose work made the entry's fields unwritable as JSON (%s) is dead-lettered all the same, its fields field saying so; the run completes",
+      async (_label, spoil) => {
+        const stream = freshStream('dead-unwritable');
+        const [id] = await seed(admin, stream, 1);
+        const { report, error } = await runToEnd((onFinalize) =>
+          poolFrom(
+            failOnce(stream),
+            async (entry) => {
+              spoil(entry.fields);
+              throw new Error('poison');
+            },
+            { concurrency: 1, tolerate: Infinity, onFinalize },
+          ),
+        );
+        expect(error).toBeUndefined();
+        expect(report.failed).toBe(1);
+        const [dead] = await deadLettersOf(admin, `${stream}:dead`);
+        expect(dead).toMatchObject({
+          id,
+          fields: 'fields that could not be written as JSON',
+          error: 'poison',
+        });
+        expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
+      },
+    );
 
     it('work that settles within the call that hands it (a synchronous result, a synchronous throw) is settled: untilEmpty completes, acked or dead-lettered, nothing left pending', async () => {
       const stream = freshStream('sync-work');

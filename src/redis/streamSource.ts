@@ -80,12 +80,15 @@ const UNWRITABLE_FIELDS = 'fields that could not be written as JSON';
 
 /**
  * An entry's fields as JSON, for its dead letter. It never throws (no settling write may fail to
- * be made): fields that work changed into something JSON cannot write (a BigInt, a cycle) are
- * described as {@link UNWRITABLE_FIELDS}; the entry's `id` still finds the original in the stream.
+ * be made): fields that work changed into something JSON cannot write (a BigInt, a cycle, a
+ * `toJSON` that gives nothing) are described as {@link UNWRITABLE_FIELDS}; the entry's `id` still
+ * finds the original in the stream.
  */
 function fieldsAsJson(entry: StreamEntry): string {
   try {
-    return JSON.stringify(entry.fields);
+    // `undefined` for a value JSON has no text for (the types say a string, the runtime may not).
+    const json = JSON.stringify(entry.fields) as string | undefined;
+    return json ?? UNWRITABLE_FIELDS;
   } catch {
     return UNWRITABLE_FIELDS;
   }
