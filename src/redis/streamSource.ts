@@ -740,6 +740,11 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
     void write.then(done, done);
   }
 
+  /**
+   * The writes waiting to go out, as one batch (`undefined`: none). It never throws, whatever the
+   * work threw or did to an entry (see {@link fieldsAsJson} and `messageOf`): it runs inside a pull
+   * and from a timer, where a throw would lose the batch or end the process.
+   */
   private takeWrites(): WriteBatch | undefined {
     if (this.acks.length + this.releases.length + this.deadLetters.length === 0) return undefined;
     const batch: WriteBatch = { commands: [], names: [], ids: [] };
