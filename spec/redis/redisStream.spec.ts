@@ -410,6 +410,30 @@ describeRedis('redisStream', () => {
       expect(await clientCount()).toBe(clientsBefore);
     });
 
+    it('an entry that succeeds while the source waits in a blocking read is acked at once, not when the read ends', async () => {
+      const stream = freshStream('ack-while-blocked');
+      const [id] = await seed(admin, stream, 1);
+      const workDone = deferred<void>();
+      const finalized = deferred<PoolReport<StreamEntry>>();
+      const running = poolFrom(
+        redisStream(connected.client, { stream, group: GROUP, consumer: 'c1', block: 60_000 }),
+        () => workDone.promise,
+        { concurrency: 2, onFinalize: finalized.resolve },
+      ).subscribe();
+      try {
+        await waitFor(async () => (await blockedReaders(admin)).length === 1);
+        expect((await pendingOf(admin, stream, GROUP)).map((row) => row.id)).toEqual([id]);
+        workDone.resolve();
+        // Pending until the read ends (20 s: claimIdle / 3) otherwise: the spec's timeout would
+        // fail it first.
+        await waitFor(async () => (await pendingOf(admin, stream, GROUP)).length === 0);
+        expect(await blockedReaders(admin)).toHaveLength(1);
+      } finally {
+        running.unsubscribe();
+      }
+      expect((await finalized.promise).succeeded).toBe(1);
+    });
+
     it('a restarted consumer first re-delivers its own pending entries, then what is idle past claimIdle elsewhere, then new ones', async () => {
       const stream = freshStream('order');
       const own = await seed(admin, stream, 3);
