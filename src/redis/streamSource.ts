@@ -124,7 +124,8 @@ const REFRESH_NAMES: readonly string[] = ['XCLAIM'];
  * - Every write that settles an entry (ack, dead letter, release) goes out ahead of the next read,
  *   on the same connection and in the same pipeline (a blocking read, on its own connection, only
  *   once they are written), so this consumer's pending list never holds more than
- *   `concurrency + bufferSize` entries it read and has not settled.
+ *   `concurrency + bufferSize` entries it read and has not settled. A write waits for a read only
+ *   while a gathering pull is about to make one; otherwise a timer sends it within its turn.
  * - An entry is acked only once Redis did what settles it: a dead letter's `XACK` runs in the
  *   same script as its `XADD`, after it.
  * - An entry the pool accepted is recorded as held before the pool hears of it (its work may
@@ -160,6 +161,10 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
   private gatherTimer: ReturnType<typeof setImmediate> | undefined;
   /** The next pull reads at once: it comes after a gathering. */
   private isGathered = false;
+  /** A gathering has ended and the pool pulls again from a microtask (see `endGathering`). */
+  private isGatheredSoon = false;
+  /** A settle's look at whether a read will carry its write is queued (see `writeWaits`). */
+  private isWriteCheckQueued = false;
 
   /** The last read of new entries made, and the room it asks for (see `freshRead`). */
   private freshReadRoom = 0;
@@ -247,21 +252,47 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
    */
   private endGathering(): void {
     this.cancelEndOfTurn();
+    this.isGatheredSoon = true;
     void RESOLVED.then(() => this.gathered());
   }
 
   private gathered(): void {
+    this.isGatheredSoon = false;
     this.cancelEndOfTurn();
     this.isPending = false;
-    if (this.isReleased || this.hasEnded) return;
-    this.isGathered = true;
-    this.target.ready();
+    if (!this.isReleased && !this.hasEnded) {
+      this.isGathered = true;
+      this.target.ready();
+    }
+    // The read of the pull the pool made has taken the writes that waited for it; any left (no
+    // pull came) go out on their own.
+    if (this.hasWaitingWrites()) this.scheduleFlush();
   }
 
   private stopGathering(): void {
     if (!this.isGathering) return;
     this.cancelEndOfTurn();
     this.isPending = false;
+    if (this.hasWaitingWrites()) this.scheduleFlush();
+  }
+
+  /** A gathering pull will read: at the end of this turn at the latest. */
+  private isReadComing(): boolean {
+    return this.isGathering || this.isGatheredSoon;
+  }
+
+  /**
+   * A settle's write waits for the read a gathering pull is about to make; when no read is coming,
+   * a timer sends it on its own. Which it is shows from a microtask on: the pool pulls again
+   * within the call that settles, once this settle has returned.
+   */
+  private writeWaits(): void {
+    if (this.isWriteCheckQueued || this.flushTimer !== undefined) return;
+    this.isWriteCheckQueued = true;
+    void RESOLVED.then(() => {
+      this.isWriteCheckQueued = false;
+      if (!this.isReadComing() && this.hasWaitingWrites()) this.scheduleFlush();
+    });
   }
 
   private cancelEndOfTurn(): void {
@@ -286,7 +317,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
       this.hasReleasedSinceScan = true;
       releases = true;
     }
-    this.scheduleFlush();
+    this.writeWaits();
     if (this.held.size === 0 && this.isGathering) this.endGathering();
     if (this.parkedRoom !== undefined && (releases || this.held.size === 0)) this.unpark();
   }
@@ -709,6 +740,11 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
     }, 0);
   }
 
+  /** Acks, releases or dead letters wait to be written. */
+  private hasWaitingWrites(): boolean {
+    return this.acks.length + this.releases.length + this.deadLetters.length > 0;
+  }
+
   /** Sends the waiting writes now (the next read would carry them otherwise). */
   private flush(): void {
     if (this.isClosed) return;
@@ -746,7 +782,7 @@ export class RedisStreamSource implements PoolSource<StreamEntry> {
    * and from a timer, where a throw would lose the batch or end the process.
    */
   private takeWrites(): WriteBatch | undefined {
-    if (this.acks.length + this.releases.length + this.deadLetters.length === 0) return undefined;
+    if (!this.hasWaitingWrites()) return undefined;
     const batch: WriteBatch = { commands: [], names: [], ids: [] };
     if (this.acks.length > 0) {
       const { stream, group } = this.options;
