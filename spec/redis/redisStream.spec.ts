@@ -322,6 +322,34 @@ describeRedis('redisStream', () => {
       expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
     });
 
+    it("a graceful stop while a pull waits for the settles of its turn: what settled is acked at once, while the rest still runs, not only at the run's end", async () => {
+      const stream = freshStream('stop-gathering');
+      const [quick, slow] = await seed(admin, stream, 2);
+      await admin.call('XGROUP', 'CREATE', stream, GROUP, '0'); // for the spec's own XPENDING
+      const stop = new Subject<void>();
+      const slowDone = deferred<void>();
+      const finalized = deferred<PoolReport<StreamEntry>>();
+      poolFrom(
+        redisStream(connected.client, { stream, group: GROUP, consumer: 'c1', claimIdle: 60_000 }),
+        async (entry) => {
+          // The quick one settles at once, and the pool's pull waits for the end of the turn
+          // (the slow one is still held); this Immediate, queued first, stops the pool before
+          // that wait ends, so no read comes to carry the quick one's ack.
+          if (entry.id === quick) setImmediate(() => stop.next());
+          else await slowDone.promise;
+        },
+        { concurrency: 2, stop, onFinalize: finalized.resolve },
+      ).subscribe();
+      // Pending until the slow one ends otherwise: the spec's timeout would fail it first.
+      await waitFor(async () => (await pendingOf(admin, stream, GROUP)).length === 1);
+      expect((await pendingOf(admin, stream, GROUP)).map((row) => row.id)).toEqual([slow]);
+      slowDone.resolve();
+      const report = await finalized.promise;
+      expect(report.reason).toBe('stopped');
+      expect(report.succeeded).toBe(2);
+      expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
+    });
+
     it('the end is heard only once every ack, dead letter and release is written: onFinalize, then complete, from inside the callbacks', async () => {
       const stream = freshStream('settled-complete');
       await seed(admin, stream, 25, (i) => i === 4);
