@@ -29,6 +29,11 @@ import { describeRedis, startRedis, type RedisServer } from '../helpers/redisSer
 
 const GROUP = 'workers';
 
+/** How many timers the process holds now (Node's own count of its `Timeout` resources). */
+function activeTimers(): number {
+  return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+}
+
 describeRedis('redisStream when Redis fails', () => {
   let server: RedisServer;
   let admin: AdminClient;
@@ -144,6 +149,22 @@ describeRedis('redisStream when Redis fails', () => {
       expect((error as RedisStreamError).command).toBe('XREADGROUP');
       expect((error as Error).message).toMatch(/^Redis XREADGROUP failed: /);
       expect(await blockedReaders(admin)).toEqual([]);
+    });
+
+    it('CLIENT KILL of the blocking connection leaves no timer behind once the pool has ended', async () => {
+      const stream = freshStream('kill-blocking-timers');
+      const timersBefore = activeTimers();
+      const run = runUntilEnd(connected.client, { stream, consumer: 'c1', block: 60_000 }, (e) =>
+        Promise.resolve(e.id),
+      );
+      await waitFor(async () => (await blockedReaders(admin)).length === 1);
+      const [blocked] = await blockedReaders(admin);
+      await admin.call('CLIENT', 'KILL', 'ID', blocked!);
+      const { error } = await run.ended;
+      expect(error).toBeInstanceOf(RedisStreamError);
+      // The source reports a loss from a 0 ms timer (after any command in flight): let it run.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(activeTimers()).toBeLessThanOrEqual(timersBefore);
     });
 
     it("CLIENT KILL of the user's client halts the pool with an error naming Redis; a new run takes the entries", async () => {

@@ -463,6 +463,11 @@ class IORedisLink extends BaseLink {
   }
 
   protected async close(): Promise<void> {
+    // A connection that has ended (the server closed it, and our duplicate never reconnects) is
+    // not disconnected again: ioredis would arm a 2 s timer to destroy a socket that is already
+    // gone, and wait for a `close` event that came before, so the timer would keep the process
+    // alive after the pool has ended.
+    if (this.client.status === 'end') return;
     this.client.disconnect();
   }
 }
