@@ -136,15 +136,19 @@ describeRedis('redisStream when Redis fails', () => {
       expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
     });
 
-    it('CLIENT KILL of the blocking connection halts the pool with an error naming Redis and XREADGROUP', async () => {
-      const stream = freshStream('kill-blocking');
+    /** Runs a pool on an empty stream, kills its blocking read; resolves with the run's error. */
+    async function killTheBlockingReadOfARun(stream: string): Promise<unknown> {
       const run = runUntilEnd(connected.client, { stream, consumer: 'c1', block: 60_000 }, (e) =>
         Promise.resolve(e.id),
       );
       await waitFor(async () => (await blockedReaders(admin)).length === 1);
       const [blocked] = await blockedReaders(admin);
       await admin.call('CLIENT', 'KILL', 'ID', blocked!);
-      const { error } = await run.ended;
+      return (await run.ended).error;
+    }
+
+    it('CLIENT KILL of the blocking connection halts the pool with an error naming Redis and XREADGROUP', async () => {
+      const error = await killTheBlockingReadOfARun(freshStream('kill-blocking'));
       expect(error).toBeInstanceOf(RedisStreamError);
       expect((error as RedisStreamError).command).toBe('XREADGROUP');
       expect((error as Error).message).toMatch(/^Redis XREADGROUP failed: /);
@@ -152,15 +156,8 @@ describeRedis('redisStream when Redis fails', () => {
     });
 
     it('CLIENT KILL of the blocking connection leaves no timer behind once the pool has ended', async () => {
-      const stream = freshStream('kill-blocking-timers');
       const timersBefore = activeTimers();
-      const run = runUntilEnd(connected.client, { stream, consumer: 'c1', block: 60_000 }, (e) =>
-        Promise.resolve(e.id),
-      );
-      await waitFor(async () => (await blockedReaders(admin)).length === 1);
-      const [blocked] = await blockedReaders(admin);
-      await admin.call('CLIENT', 'KILL', 'ID', blocked!);
-      const { error } = await run.ended;
+      const error = await killTheBlockingReadOfARun(freshStream('kill-blocking-timers'));
       expect(error).toBeInstanceOf(RedisStreamError);
       // The source reports a loss from a 0 ms timer (after any command in flight): let it run.
       await new Promise((resolve) => setTimeout(resolve, 0));
