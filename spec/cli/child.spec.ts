@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastValueFrom, type Subscription } from 'rxjs';
 import { CommandFailedError, runChild } from '../../src/cli/child';
+import { waitUntil } from '../helpers/polling';
 
 const node = process.execPath;
 const never = new AbortController().signal;
@@ -14,11 +15,6 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-async function waitUntil(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
-  expect(check()).toBe(true);
 }
 
 /**

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { waitUntil } from '../helpers/polling';
 
 const cli = resolve(__dirname, '../../dist/esm/cli/main.js');
 const node = process.execPath;
@@ -64,11 +65,6 @@ function results(stdout: string): Result[] {
 
 function lines(...items: (string | number)[]): string {
   return items.map((item) => `${item}\n`).join('');
-}
-
-async function waitUntil(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
-  expect(check()).toBe(true);
 }
 
 /** A node script as a command: `node -e <script> {}` (the script must not contain `{}`). */

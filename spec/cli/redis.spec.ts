@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { clientKinds, connectAdmin, type AdminClient } from '../helpers/redisClients';
 import { deadLettersOf, freshStream, heldBy, pendingOf } from '../helpers/redisFixtures';
 import { describeRedis, startRedis, type RedisServer } from '../helpers/redisServer';
+import { waitUntil } from '../helpers/polling';
 
 const cli = resolve(__dirname, '../../dist/esm/cli/main.js');
 
@@ -43,14 +44,6 @@ function results(stdout: string): Result[] {
     .slice(0, -1)
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as Result);
-}
-
-async function waitUntil(check: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 800; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  expect(await check()).toBe(true);
 }
 
 /** Fails for items ending in 37 (exit 3), succeeds for the others. */
