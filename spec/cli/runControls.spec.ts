@@ -51,7 +51,8 @@ function setUp(intercept?: (signal: NodeJS.Signals) => boolean) {
 }
 
 describe('runControls', () => {
-  const listening = () => [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
+  const listening = () =>
+    ['SIGINT', 'SIGTERM', 'SIGHUP'].map((signal) => process.listenerCount(signal));
   let before: number[];
   beforeEach(() => (before = listening()));
   afterEach(() => {
@@ -76,6 +77,17 @@ describe('runControls', () => {
     expect(messages).toEqual([
       'rxjs-pool: SIGINT: stopping; running commands may finish (again to kill them)',
       'rxjs-pool: SIGTERM again: killing running commands',
+    ]);
+  });
+
+  it('a hangup (SIGHUP: the terminal went away) stops the pool gracefully, as the first Ctrl-C does', () => {
+    const { controls, messages, stops } = setUp();
+    process.emit('SIGHUP', 'SIGHUP');
+    expect(stops).toHaveLength(1);
+    expect(controls.signal.aborted).toBe(false);
+    expect(controls.interrupted).toBe('SIGHUP');
+    expect(messages).toEqual([
+      'rxjs-pool: SIGHUP: stopping; running commands may finish (again to kill them)',
     ]);
   });
 

@@ -5,9 +5,10 @@
  * wrapping at the terminal's width) into the text that stays on the screen.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { waitUntil } from '../helpers/polling';
 
 const cli = resolve(__dirname, '../../dist/esm/cli/main.js');
 const COLUMNS = 72;
@@ -188,4 +189,44 @@ describe('rxjs-pool run on a terminal', () => {
       'rxjs-pool: done; 2 succeeded, 0 failed, 0 unfinished, 0 unstarted, 0 retried',
     );
   });
+
+  it('the terminal closing mid-run (SIGHUP, then writes to it fail) stops it gracefully: running commands finish, their results reach the redirected stdout, the rest is left over', async () => {
+    // Each command marks that it started, then waits for the gate (a file) the spec opens.
+    const gated = `touch started-{}; while [ ! -e go ]; do sleep 0.02; done; echo done`;
+    const commandLine = `echo $$ > cli.pid; exec ${run('-j', '2', '--input', 'items.txt', '--leftover', 'left.txt', '--', 'sh', '-c', gated)} > results.jsonl`;
+    const terminal = spawn('script', ['-qec', commandLine, '/dev/null'], {
+      cwd: dir,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    const started = (): string[] => readdirSync(dir).filter((name) => name.startsWith('started-'));
+    await waitUntil(() => started().length === 2 && existsSync(join(dir, 'cli.pid')));
+    const cliPid = Number(readFileSync(join(dir, 'cli.pid'), 'utf8'));
+    terminal.kill('SIGKILL'); // the terminal goes away: its session hears SIGHUP
+    await new Promise((resolveClosed) => terminal.on('close', resolveClosed));
+    writeFileSync(join(dir, 'go'), '');
+    await waitUntil(() => !isAlive(cliPid));
+    const results = readFileSync(join(dir, 'results.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { item: string; exitCode: number });
+    expect(results.map((result) => [result.item, result.exitCode]).sort()).toEqual([
+      ['item-1', 0],
+      ['item-2', 0],
+    ]);
+    expect(started().sort()).toEqual(['started-item-1', 'started-item-2']);
+    expect(readFileSync(join(dir, 'left.txt'), 'utf8')).toBe(
+      Array.from({ length: 10 }, (_, i) => `item-${i + 3}\n`).join(''),
+    );
+  });
 });
+
+/** Whether a process runs (or is a zombie nobody reaped yet: then it has exited). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const status = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return status.split(') ')[1]?.[0] !== 'Z';
+}

@@ -24,7 +24,7 @@ export const EXIT = {
   failed: 1,
   /** Bad usage, or Redis cannot be reached; nothing ran. */
   usage: 2,
-  /** Stopped by SIGINT or SIGTERM. */
+  /** Stopped by SIGINT, SIGTERM or SIGHUP. */
   interrupted: 130,
 } as const;
 

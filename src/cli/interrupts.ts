@@ -1,9 +1,14 @@
-/** The signals that ask the CLI to stop. */
-export const INTERRUPT_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+/**
+ * The signals that ask the CLI to stop: Ctrl-C, a service manager's stop, and the terminal
+ * going away (SIGHUP: the window closed, the SSH connection dropped). Node resets SIGHUP's
+ * disposition when it starts, so `nohup` never shielded a Node process from it: left unhandled,
+ * a hangup would kill the CLI on the spot, with entries still taken and commands still running.
+ */
+export const INTERRUPT_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /**
- * Listens for Ctrl-C (SIGINT) and SIGTERM: the first one calls `first` (a graceful stop), every
- * later one calls `again` (abort at once). While listening, these signals no longer end the
+ * Listens for Ctrl-C (SIGINT), SIGTERM and SIGHUP: the first one calls `first` (a graceful stop),
+ * every later one calls `again` (abort at once). While listening, these signals no longer end the
  * process by themselves.
  *
  * @param first - called on the first signal, with its name.

@@ -22,10 +22,22 @@ const writeLine =
     stream.write(`${line}\n`);
   };
 
-// A reader that went away (`rxjs-pool run ... | head`) is not an error worth a stack trace:
-// `run` aborts (and still writes --leftover); `demo` just has nobody to tell.
+/**
+ * The output's reader went away: a closed pipe (`rxjs-pool run ... | head`: EPIPE) or a terminal
+ * that has gone (the window closed, the SSH connection dropped: EIO).
+ */
+const isReaderGone = (error: NodeJS.ErrnoException): boolean =>
+  error.code === 'EPIPE' || error.code === 'EIO';
+
+// A reader that went away is not an error worth a stack trace: `run` aborts (and still writes
+// --leftover); `demo` just has nobody to tell.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
+  if (!isReaderGone(error)) throw error;
+});
+// Messages and the progress bar without a reader are lost, and the run goes on: a terminal that
+// closed also sent SIGHUP, which stops the run gracefully, and its results may go to a file.
+process.stderr.on('error', (error: NodeJS.ErrnoException) => {
+  if (!isReaderGone(error)) throw error;
 });
 
 const runIO: RunIO = {

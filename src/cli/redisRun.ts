@@ -109,8 +109,8 @@ function entryItems(
  * `rxjs-pool run --redis`: runs the command for each entry of a Redis stream, taken through a
  * consumer group with the library's `redisStream` (see its TSDoc for the order of taking, acks,
  * dead letters, claims and releases), exactly as `run` does for input lines: the same `{}` rules,
- * pool options, JSON lines (with the entry `id`), summary and exit codes. The first SIGINT or
- * SIGTERM stops gracefully (running commands finish and are acked; entries taken and not started
+ * pool options, JSON lines (with the entry `id`), summary and exit codes. The first SIGINT,
+ * SIGTERM or SIGHUP stops gracefully (running commands finish and are acked; entries taken and not started
  * are released at once, for any consumer); a second one kills the running commands (their
  * entries are released too).
  *

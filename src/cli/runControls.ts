@@ -56,10 +56,10 @@ export interface RunControls {
 }
 
 /**
- * The controls every CLI run over a command pool shares: the first SIGINT or SIGTERM stops the
+ * The controls every CLI run over a command pool shares: the first SIGINT, SIGTERM or SIGHUP stops the
  * pool gracefully (its `stop`: running commands finish), every later one aborts it (its `signal`,
  * with an {@link InterruptedError}: running commands are killed), and a reader of the results that
- * goes away (EPIPE) aborts it too, after which no result is written. Each interrupt is said on
+ * goes away (EPIPE, or EIO from a terminal that closed) aborts it too, after which no result is written. Each interrupt is said on
  * the message stream first.
  *
  * @param io - where results go, and how the CLI hears that their reader went away.

@@ -60,7 +60,7 @@ export function statusTable(status: GroupStatus): string[] {
 /**
  * `rxjs-pool status`: reads the stream, the group's pending list and the dead-letter stream, and
  * writes them as a table, or as one JSON object with `--json`. With `--watch` it does so every
- * second (redrawing the screen on a terminal) until SIGINT or SIGTERM, then exits 0.
+ * second (redrawing the screen on a terminal) until SIGINT, SIGTERM or SIGHUP, then exits 0.
  *
  * @param options - the parsed options.
  * @param io - where to write.
