@@ -59,3 +59,67 @@ describe("the README's quick start", () => {
     });
   });
 });
+
+describe("the README's Redis examples", () => {
+  /**
+   * The complete programs of "Across processes and machines", each as the ES module a user
+   * pastes: type-checked under `strict` and NodeNext resolution against this package's types and
+   * the real clients, from memory (beside this file, so that `redis` and `ioredis` resolve).
+   */
+  function examplesOfTheRedisSection(): string[] {
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    const start = readme.indexOf('## Across processes and machines');
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+    return [...section.matchAll(/```js\n([\s\S]*?)```/g)]
+      .map((match) => match[1]!)
+      .filter((code) => code.includes("from 'rxjs-pool/redis'"));
+  }
+
+  function diagnosticsOfModule(code: string, name: string): string[] {
+    const file = join(__dirname, name);
+    const source = code
+      .replace("from 'rxjs-pool'", "from '../src/index.js'")
+      .replace("from 'rxjs-pool/redis'", "from '../src/redis/index.js'");
+    const options: ts.CompilerOptions = {
+      strict: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      types: ['node'],
+      skipLibCheck: true,
+    };
+    const host = ts.createCompilerHost(options);
+    const readFromDisk = host.getSourceFile.bind(host);
+    host.getSourceFile = (path, languageVersion, ...rest) =>
+      path === file
+        ? ts.createSourceFile(path, source, languageVersion, true)
+        : readFromDisk(path, languageVersion, ...rest);
+    const fileExists = host.fileExists.bind(host);
+    host.fileExists = (path) => path === file || fileExists(path);
+    const program = ts.createProgram([file], options, host);
+    return ts
+      .getPreEmitDiagnostics(program)
+      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  }
+
+  it('are a node-redis program and an ioredis program', () => {
+    const examples = examplesOfTheRedisSection();
+    expect(examples.map((code) => /from '(redis|ioredis)'/.exec(code)?.[1])).toEqual([
+      'redis',
+      'ioredis',
+    ]);
+  });
+
+  it.each([
+    ['node-redis', 0],
+    ['ioredis', 1],
+  ])(
+    'the %s program type-checks as an ES module under strict, as pasted',
+    (kind, at) => {
+      const code = examplesOfTheRedisSection()[at]!;
+      expect(diagnosticsOfModule(code, `readme-${kind}.example.mts`)).toEqual([]);
+    },
+    60_000,
+  );
+});
