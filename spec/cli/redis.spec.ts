@@ -233,7 +233,7 @@ describeRedis('rxjs-pool with --redis, across processes', () => {
       '--',
       'sh',
       '-c',
-      `echo {} >> '${log}'; while [ ! -e '${go}' ]; do sleep 0.02; done; echo done`,
+      `echo {} >> '${log}'; while [ ! -e '${go}' ] && [ -d '${dir}' ]; do sleep 0.02; done; echo done`,
     ]);
     const started = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').length - 1 : 0);
     await waitUntil(() => started() === 2);
@@ -282,6 +282,42 @@ describeRedis('rxjs-pool with --redis, across processes', () => {
     expect(taken).toHaveLength(18);
     expect([...finishedByA, ...taken].sort()).toEqual([...items].sort());
     expect(await pendingOf(admin, stream, group)).toEqual([]);
+  });
+
+  it('a second live run under the same consumer name (the default, for the same command in the same directory) is refused with exit 2 before it takes anything; once the first has ended, a run under that name goes on', async () => {
+    const stream = freshStream('cli-same-name');
+    await enqueue(stream, ['1', '2', '3']);
+    const go = join(dir, 'go');
+    const run = [
+      'run',
+      ...target(stream),
+      '--group',
+      'workers',
+      '-j',
+      '1',
+      '--until-empty',
+      '--',
+      'sh',
+      '-c',
+      `while [ ! -e '${go}' ] && [ -d '${dir}' ]; do sleep 0.02; done; echo {}`,
+    ];
+    const first = start(run);
+    const pending = () => pendingOf(admin, stream, 'workers').catch(() => []); // no group yet: []
+    await waitUntil(async () => (await pending()).length === 1);
+    const second = await runCli(run);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(
+      /consumer \S+ of group workers is in use by a live run \(a connection from 127\.0\.0\.1:\d+\); two runs under one name would each run what the other holds: give this one its own --consumer NAME/,
+    );
+    expect(second.stdout).toBe('');
+    expect(await pendingOf(admin, stream, 'workers')).toHaveLength(1);
+    writeFileSync(go, '');
+    const ended = await first.finished;
+    expect(ended.code).toBe(0);
+    expect(results(ended.stdout).map((result) => result.item)).toEqual(['1', '2', '3']);
+    const again = await runCli(run);
+    expect(again.code).toBe(0);
+    expect(again.stderr).not.toMatch(/in use/);
   });
 
   it('dead --requeue, then run --until-empty with a command that now succeeds: the dead-letter stream ends empty', async () => {

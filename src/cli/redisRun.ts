@@ -15,6 +15,7 @@ import {
   type CommandPool,
   type CommandPoolEnd,
 } from './commandPool.js';
+import { holdConsumerName } from './consumerName.js';
 import type { RedisRunOptions } from './program.js';
 import { progressBar } from './progressBar.js';
 import { connectRedis, shownUrl, type CliRedis } from './redisClient.js';
@@ -133,6 +134,7 @@ export async function runRedisItems(
   const redis: CliRedis = await connectRedis(options.redis, options.redisClient);
   try {
     const consumer = options.consumer ?? defaultConsumer(options.stream, options.group, command);
+    await holdConsumerName(redis, options.stream, options.group, consumer);
     let entries: PoolSourceInput<StreamEntry>;
     try {
       entries = redisStream(redis.client, {
