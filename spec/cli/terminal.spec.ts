@@ -191,8 +191,9 @@ describe('rxjs-pool run on a terminal', () => {
   });
 
   it('the terminal closing mid-run (SIGHUP, then writes to it fail) stops it gracefully: running commands finish, their results reach the redirected stdout, the rest is left over', async () => {
-    // Each command marks that it started, then waits for the gate (a file) the spec opens.
-    const gated = `touch started-{}; while [ ! -e go ]; do sleep 0.02; done; echo done`;
+    // Each command marks that it started, then waits for the gate (a file) the spec opens, or
+    // for the spec's directory to go (a failed spec leaves no command looping).
+    const gated = `touch started-{}; while [ ! -e go ] && [ -e items.txt ]; do sleep 0.02; done; echo done`;
     const commandLine = `echo $$ > cli.pid; exec ${run('-j', '2', '--input', 'items.txt', '--leftover', 'left.txt', '--', 'sh', '-c', gated)} > results.jsonl`;
     const terminal = spawn('script', ['-qec', commandLine, '/dev/null'], {
       cwd: dir,
