@@ -1154,6 +1154,36 @@ describeRedis('redisStream', () => {
     });
   });
 
+  describe('with ioredis and enableAutoPipelining (ioredis gathers the commands of a tick itself)', () => {
+    it('every entry whose work succeeded is acked and every poison one dead-lettered on its last delivery; nothing is left pending', async () => {
+      const client = new Redis(server.url, { lazyConnect: true, enableAutoPipelining: true });
+      await client.connect();
+      try {
+        const stream = freshStream('auto-pipelining');
+        const ids = await seed(admin, stream, 300, (i) => i % 50 === 7);
+        const poison = ids.filter((_, i) => i % 50 === 7);
+        const { report, results, error } = await runToEnd((onFinalize) =>
+          poolFrom(
+            redisStream(client, { stream, group: GROUP, consumer: 'c1', untilEmpty: true }),
+            async (entry) => {
+              if (entry.fields['poison'] === '1') throw new Error('poison');
+              return entry.id;
+            },
+            { concurrency: 16, bufferSize: 16, tolerate: Infinity, onFinalize },
+          ),
+        );
+        expect(error).toBeUndefined();
+        expect(sorted(results)).toEqual(sorted(ids.filter((id) => !poison.includes(id))));
+        expect(report.succeeded).toBe(ids.length - poison.length);
+        const dead = await deadLettersOf(admin, `${stream}:dead`);
+        expect(sorted(dead.map((letter) => letter.id))).toEqual(sorted(poison));
+        expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
+      } finally {
+        client.disconnect();
+      }
+    });
+  });
+
   type PendingRowLike = Awaited<ReturnType<typeof pendingOf>>[number];
 
   async function clientCount(): Promise<number> {
