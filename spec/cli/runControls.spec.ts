@@ -91,6 +91,20 @@ describe('runControls', () => {
     ]);
   });
 
+  it('a SIGHUP after the first interrupt is an echo of it (a closing terminal sends two): it neither aborts nor says anything, and a Ctrl-C after it still aborts', () => {
+    const { controls, messages, stops } = setUp();
+    process.emit('SIGHUP', 'SIGHUP');
+    process.emit('SIGHUP', 'SIGHUP');
+    expect(stops).toHaveLength(1);
+    expect(controls.signal.aborted).toBe(false);
+    process.emit('SIGINT', 'SIGINT');
+    expect(controls.signal.aborted).toBe(true);
+    expect(messages).toEqual([
+      'rxjs-pool: SIGHUP: stopping; running commands may finish (again to kill them)',
+      'rxjs-pool: SIGINT again: killing running commands',
+    ]);
+  });
+
   it('an interrupt that intercept deals with neither stops nor aborts the pool, but is remembered', () => {
     const { controls, messages, stops } = setUp(() => true);
     process.emit('SIGINT', 'SIGINT');

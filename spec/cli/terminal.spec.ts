@@ -5,7 +5,7 @@
  * wrapping at the terminal's width) into the text that stays on the screen.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { waitUntil } from '../helpers/polling';
@@ -190,35 +190,54 @@ describe('rxjs-pool run on a terminal', () => {
     );
   });
 
-  it('the terminal closing mid-run (SIGHUP, then writes to it fail) stops it gracefully: running commands finish, their results reach the redirected stdout, the rest is left over', async () => {
-    // Each command marks that it started, then waits for the gate (a file) the spec opens, or
-    // for the spec's directory to go (a failed spec leaves no command looping).
-    const gated = `touch started-{}; while [ ! -e go ] && [ -e items.txt ]; do sleep 0.02; done; echo done`;
-    const commandLine = `echo $$ > cli.pid; exec ${run('-j', '2', '--input', 'items.txt', '--leftover', 'left.txt', '--', 'sh', '-c', gated)} > results.jsonl`;
-    const terminal = spawn('script', ['-qec', commandLine, '/dev/null'], {
-      cwd: dir,
-      stdio: ['pipe', 'ignore', 'ignore'],
-    });
-    const started = (): string[] => readdirSync(dir).filter((name) => name.startsWith('started-'));
-    await waitUntil(() => started().length === 2 && existsSync(join(dir, 'cli.pid')));
-    const cliPid = Number(readFileSync(join(dir, 'cli.pid'), 'utf8'));
-    terminal.kill('SIGKILL'); // the terminal goes away: its session hears SIGHUP
-    await new Promise((resolveClosed) => terminal.on('close', resolveClosed));
-    writeFileSync(join(dir, 'go'), '');
-    await waitUntil(() => !isAlive(cliPid));
-    const results = readFileSync(join(dir, 'results.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { item: string; exitCode: number });
-    expect(results.map((result) => [result.item, result.exitCode]).sort()).toEqual([
-      ['item-1', 0],
-      ['item-2', 0],
-    ]);
-    expect(started().sort()).toEqual(['started-item-1', 'started-item-2']);
-    expect(readFileSync(join(dir, 'left.txt'), 'utf8')).toBe(
-      Array.from({ length: 10 }, (_, i) => `item-${i + 3}\n`).join(''),
-    );
-  });
+  it.each([
+    ['one SIGHUP', false],
+    [
+      'a second SIGHUP right after the first (a shell resending it to its jobs, a wrapper forwarding it) is not taken for a second Ctrl-C',
+      true,
+    ],
+  ])(
+    'the terminal closing mid-run (SIGHUP, then writes to it fail) stops it gracefully: running commands finish, their results reach the redirected stdout, the rest is left over; %s',
+    async (_how, echoed) => {
+      // Each command notes the CLI's pid (its parent) and that it started, then waits for the
+      // gate (a file) the spec opens, or for the spec's directory to go (a failed spec leaves no
+      // command looping).
+      const gated = `echo $PPID > cli.pid; touch started-{}; while [ ! -e go ] && [ -e items.txt ]; do sleep 0.02; done; echo done`;
+      // With the echo, messages go to a file, to send it once the first SIGHUP has been heard
+      // (two of a kind at once would reach the process as one).
+      const cli = `${run('-j', '2', '--input', 'items.txt', '--leftover', 'left.txt', '--', 'sh', '-c', gated)} > results.jsonl${echoed ? ' 2> messages.txt' : ''}`;
+      const terminal = spawn('script', ['-qec', `exec ${cli}`, '/dev/null'], {
+        cwd: dir,
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
+      const started = (): string[] =>
+        readdirSync(dir).filter((name) => name.startsWith('started-'));
+      await waitUntil(() => started().length === 2);
+      const cliPid = Number(readFileSync(join(dir, 'cli.pid'), 'utf8'));
+      const terminalClosed = new Promise((resolveClosed) => terminal.on('close', resolveClosed));
+      terminal.kill('SIGKILL'); // the terminal goes away: its session hears SIGHUP
+      if (echoed) {
+        const messages = (): string => readFileSync(join(dir, 'messages.txt'), 'utf8');
+        await waitUntil(() => messages().includes('SIGHUP: stopping'));
+        process.kill(cliPid, 'SIGHUP');
+      }
+      await terminalClosed;
+      writeFileSync(join(dir, 'go'), '');
+      await waitUntil(() => !isAlive(cliPid));
+      const results = readFileSync(join(dir, 'results.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { item: string; exitCode: number });
+      expect(results.map((result) => [result.item, result.exitCode]).sort()).toEqual([
+        ['item-1', 0],
+        ['item-2', 0],
+      ]);
+      expect(started().sort()).toEqual(['started-item-1', 'started-item-2']);
+      expect(readFileSync(join(dir, 'left.txt'), 'utf8')).toBe(
+        Array.from({ length: 10 }, (_, i) => `item-${i + 3}\n`).join(''),
+      );
+    },
+  );
 });
 
 /** Whether a process runs (or is a zombie nobody reaped yet: then it has exited). */

@@ -8,11 +8,13 @@ export const INTERRUPT_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'
 
 /**
  * Listens for Ctrl-C (SIGINT), SIGTERM and SIGHUP: the first one calls `first` (a graceful stop),
- * every later one calls `again` (abort at once). While listening, these signals no longer end the
- * process by themselves.
+ * every later SIGINT or SIGTERM calls `again` (abort at once). A later SIGHUP calls nothing: a
+ * terminal that closes sends it twice to an interactive shell's job (the kernel to the foreground
+ * process group, the shell to its jobs as it exits), and the second is an echo of the first, not
+ * someone asking again. While listening, these signals no longer end the process by themselves.
  *
  * @param first - called on the first signal, with its name.
- * @param again - called on each later signal, with its name.
+ * @param again - called on each later SIGINT or SIGTERM, with its name.
  * @returns a function that stops listening.
  *
  * @example
@@ -31,6 +33,7 @@ export function onInterrupts(
 ): () => void {
   let count = 0;
   const listener = (signal: NodeJS.Signals): void => {
+    if (count > 0 && signal === 'SIGHUP') return;
     count++;
     if (count === 1) first(signal);
     else again(signal);

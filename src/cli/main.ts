@@ -22,6 +22,12 @@ const writeLine =
     stream.write(`${line}\n`);
   };
 
+// A hangup never kills the CLI half-way: `run` and `status --watch` stop on it (interrupts.ts),
+// the other subcommands are short and finish. A closing terminal sends an interactive shell's job
+// a second SIGHUP right after the first (the kernel's, then the shell's); this keeps that echo
+// from killing a run that has just disposed of its own listeners.
+process.on('SIGHUP', () => {});
+
 /**
  * The output's reader went away: a closed pipe (`rxjs-pool run ... | head`: EPIPE) or a terminal
  * that has gone (the window closed, the SSH connection dropped: EIO).

@@ -111,9 +111,10 @@ function entryItems(
  * consumer group with the library's `redisStream` (see its TSDoc for the order of taking, acks,
  * dead letters, claims and releases), exactly as `run` does for input lines: the same `{}` rules,
  * pool options, JSON lines (with the entry `id`), summary and exit codes. The first SIGINT,
- * SIGTERM or SIGHUP stops gracefully (running commands finish and are acked; entries taken and not started
- * are released at once, for any consumer); a second one kills the running commands (their
- * entries are released too).
+ * SIGTERM or SIGHUP stops gracefully (running commands finish and are acked; entries taken and
+ * not started are released at once, for any consumer); a second SIGINT or SIGTERM kills the
+ * running commands (their entries are released too). See `runControls` for a hangup whose
+ * terminal also held the results.
  *
  * @param options - the parsed options.
  * @param command - the command and its arguments (`{}` is the entry's `item`).

@@ -56,8 +56,9 @@ export async function openInput(path: string): Promise<Readable> {
  * lazily (so the input is streamed: `concurrency + bufferSize` lines are read ahead at most), and
  * writes one JSON line per finished item. On any end (completion, a halt, an interrupt) it writes
  * `--leftover` (every item that did not succeed, then the input not read yet, in input order).
- * The first SIGINT, SIGTERM or SIGHUP stops gracefully through the pool's `stop` (running commands
- * finish); a second one aborts through the pool's `signal` (running commands are killed).
+ * The first SIGINT, SIGTERM or SIGHUP stops gracefully through the pool's `stop` (running
+ * commands finish); a second SIGINT or SIGTERM aborts through the pool's `signal` (running
+ * commands are killed).
  *
  * @param options - the parsed options.
  * @param command - the command and its arguments (`{}` is the item).

@@ -56,11 +56,14 @@ export interface RunControls {
 }
 
 /**
- * The controls every CLI run over a command pool shares: the first SIGINT, SIGTERM or SIGHUP stops the
- * pool gracefully (its `stop`: running commands finish), every later one aborts it (its `signal`,
- * with an {@link InterruptedError}: running commands are killed), and a reader of the results that
- * goes away (EPIPE, or EIO from a terminal that closed) aborts it too, after which no result is written. Each interrupt is said on
- * the message stream first.
+ * The controls every CLI run over a command pool shares: the first SIGINT, SIGTERM or SIGHUP
+ * stops the pool gracefully (its `stop`: running commands finish), every later SIGINT or SIGTERM
+ * aborts it (its `signal`, with an {@link InterruptedError}: running commands are killed; a later
+ * SIGHUP is an echo of the first, see `onInterrupts`), and a reader of the results that goes away
+ * (EPIPE, or EIO from a terminal that closed) aborts it too, after which no result is written. So
+ * a hangup stops gracefully only while the results go elsewhere (a file, a pipe): with the
+ * results on the terminal that closed, the first result that cannot be written aborts the run.
+ * Each interrupt is said on the message stream first.
  *
  * @param io - where results go, and how the CLI hears that their reader went away.
  * @param display - the progress display that results are written around.
