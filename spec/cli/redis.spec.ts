@@ -166,6 +166,7 @@ describeRedis('rxjs-pool with --redis, across processes', () => {
       const b = start(runArgs('b', ['--until-empty']));
       await waitUntil(
         () => results(a.stdoutSoFar()).length + results(b.stdoutSoFar()).length >= count * 0.15,
+        20_000,
       );
       a.child.kill('SIGKILL');
       const killed = await a.finished;
@@ -254,7 +255,7 @@ describeRedis('rxjs-pool with --redis, across processes', () => {
       '--',
       'echo',
     ]);
-    await waitUntil(() => results(b.stdoutSoFar()).length === 18);
+    await waitUntil(() => results(b.stdoutSoFar()).length === 18, 20_000);
 
     // status --json against what the test reads from Redis itself.
     const status = await statusJson(stream, group);
@@ -307,7 +308,7 @@ describeRedis('rxjs-pool with --redis, across processes', () => {
     const second = await runCli(run);
     expect(second.code).toBe(2);
     expect(second.stderr).toMatch(
-      /consumer \S+ of group workers is in use by a live run \(a connection from 127\.0\.0\.1:\d+\); two runs under one name would each run what the other holds: give this one its own --consumer NAME/,
+      /consumer \S+ of group workers is in use by a live run \(connection (\d+), from 127\.0\.0\.1:\d+\); two runs under one name would each run what the other holds: give this one its own --consumer NAME\. \(If that run is gone, .* CLIENT KILL ID \1 ends it now\.\)/,
     );
     expect(second.stdout).toBe('');
     expect(await pendingOf(admin, stream, 'workers')).toHaveLength(1);
@@ -318,6 +319,39 @@ describeRedis('rxjs-pool with --redis, across processes', () => {
     const again = await runCli(run);
     expect(again.code).toBe(0);
     expect(again.stderr).not.toMatch(/in use/);
+  });
+
+  it('of six runs started at the same moment under one consumer name, one takes the entries and the five others are refused with exit 2: no entry runs twice', async () => {
+    const stream = freshStream('cli-same-name-race');
+    const items = Array.from({ length: 20 }, (_, i) => `item-${i}`);
+    await enqueue(stream, items);
+    // The commands wait for a gate the spec opens once five runs have ended: the one that took
+    // the name holds it until every other has started and been refused.
+    const go = join(dir, 'go');
+    const run = [
+      'run',
+      ...target(stream),
+      '--group',
+      'workers',
+      '--consumer',
+      'same',
+      '-j',
+      '2',
+      '--until-empty',
+      '--',
+      'sh',
+      '-c',
+      `while [ ! -e '${go}' ] && [ -d '${dir}' ]; do sleep 0.02; done; echo {}`,
+    ];
+    const runs = Array.from({ length: 6 }, () => start(run));
+    let ended = 0;
+    for (const { finished } of runs) void finished.then(() => ended++);
+    await waitUntil(() => ended === 5);
+    writeFileSync(go, '');
+    const ends = await Promise.all(runs.map(({ finished }) => finished));
+    expect(ends.map((end) => end.code).sort()).toEqual([0, 2, 2, 2, 2, 2]);
+    const ran = ends.flatMap((end) => results(end.stdout).map((result) => result.item));
+    expect(ran.sort()).toEqual([...items].sort());
   });
 
   it('dead --requeue, then run --until-empty with a command that now succeeds: the dead-letter stream ends empty', async () => {
