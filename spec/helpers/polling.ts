@@ -14,11 +14,12 @@ const POLL_MS = 25;
  *
  * @param check - the state waited for; may be async (a query to a server).
  * @param within - ms after which a state that never came fails the spec.
- * @default within 20,000 ms
+ * @default within 10,000 ms (below the CLI specs' own timeouts, so that the spec fails on this
+ *   `expect`, which says what never came)
  */
 export async function waitUntil(
   check: () => boolean | Promise<boolean>,
-  within = 20_000,
+  within = 10_000,
 ): Promise<void> {
   for (let waited = 0; waited < within; waited += POLL_MS) {
     if (await check()) return;

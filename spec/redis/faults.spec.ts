@@ -29,9 +29,47 @@ import { describeRedis, startRedis, type RedisServer } from '../helpers/redisSer
 
 const GROUP = 'workers';
 
-/** How many timers the process holds now (Node's own count of its `Timeout` resources). */
-function activeTimers(): number {
-  return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+/**
+ * Tracks the timers (`setTimeout`) made from now on, by this code and the clients alike:
+ * `pending()` gives, for each one that has neither fired nor been cleared, where it was made.
+ */
+function trackTimers(): { pending(): string[]; stop(): void } {
+  const live = new Map<unknown, string>();
+  const realSetTimeout = globalThis.setTimeout;
+  const realClearTimeout = globalThis.clearTimeout;
+  const made = jest.spyOn(globalThis, 'setTimeout').mockImplementation(((
+    callback: (...args: unknown[]) => void,
+    ms?: number,
+    ...args: unknown[]
+  ) => {
+    const timer = realSetTimeout(
+      (...callbackArgs: unknown[]) => {
+        live.delete(timer);
+        callback(...callbackArgs);
+      },
+      ms,
+      ...args,
+    );
+    const where = (new Error().stack ?? '')
+      .split('\n')
+      .slice(2)
+      .filter((line) => !line.includes('jest-mock'))
+      .slice(0, 3)
+      .join(' ');
+    live.set(timer, `${ms} ms, made ${where}`);
+    return timer;
+  }) as typeof setTimeout);
+  const cleared = jest.spyOn(globalThis, 'clearTimeout').mockImplementation((timer) => {
+    live.delete(timer);
+    realClearTimeout(timer);
+  });
+  return {
+    pending: () => [...live.values()],
+    stop: () => {
+      made.mockRestore();
+      cleared.mockRestore();
+    },
+  };
 }
 
 describeRedis('redisStream when Redis fails', () => {
@@ -156,12 +194,16 @@ describeRedis('redisStream when Redis fails', () => {
     });
 
     it('CLIENT KILL of the blocking connection leaves no timer behind once the pool has ended', async () => {
-      const timersBefore = activeTimers();
-      const error = await killTheBlockingReadOfARun(freshStream('kill-blocking-timers'));
-      expect(error).toBeInstanceOf(RedisStreamError);
-      // The source reports a loss from a 0 ms timer (after any command in flight): let it run.
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      expect(activeTimers()).toBeLessThanOrEqual(timersBefore);
+      const timers = trackTimers();
+      try {
+        const error = await killTheBlockingReadOfARun(freshStream('kill-blocking-timers'));
+        expect(error).toBeInstanceOf(RedisStreamError);
+        // The source reports a loss from a 0 ms timer (after any command in flight): let it run.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        expect(timers.pending()).toEqual([]);
+      } finally {
+        timers.stop();
+      }
     });
 
     it("CLIENT KILL of the user's client halts the pool with an error naming Redis; a new run takes the entries", async () => {
