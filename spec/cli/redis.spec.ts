@@ -354,6 +354,39 @@ describeRedis('rxjs-pool with --redis, across processes', () => {
     expect(ran.sort()).toEqual([...items].sort());
   });
 
+  describe('status --watch', () => {
+    const watch = (stream: string): Running =>
+      start(['status', ...target(stream), '--group', 'workers', '--watch', '--json']);
+    const snapshots = (running: Running): Record<string, unknown>[] =>
+      results(running.stdoutSoFar()) as unknown as Record<string, unknown>[];
+
+    it('writes the status again every second, with what changed, until Ctrl-C; then exits 0', async () => {
+      const stream = freshStream('cli-watch');
+      await enqueue(stream, ['a', 'b']);
+      await admin.call('XGROUP', 'CREATE', stream, 'workers', '0');
+      const running = watch(stream);
+      await waitUntil(() => snapshots(running).length >= 1);
+      await admin.call('XADD', stream, '*', 'item', 'c');
+      await waitUntil(() => snapshots(running).length >= 2);
+      running.child.kill('SIGINT');
+      const { code } = await running.finished;
+      expect(code).toBe(0);
+      const [first, second] = snapshots(running);
+      expect([first!['length'], second!['length']]).toEqual([2, 3]);
+    });
+
+    it('ends, exit 0, once its reader has gone (a closed pipe): it does not poll Redis for nobody', async () => {
+      const stream = freshStream('cli-watch-gone');
+      await enqueue(stream, ['a']);
+      await admin.call('XGROUP', 'CREATE', stream, 'workers', '0');
+      const running = watch(stream);
+      await waitUntil(() => snapshots(running).length >= 1);
+      running.child.stdout!.destroy();
+      const { code } = await running.finished;
+      expect(code).toBe(0);
+    });
+  });
+
   it('dead --requeue, then run --until-empty with a command that now succeeds: the dead-letter stream ends empty', async () => {
     const stream = freshStream('cli-requeue');
     const group = 'workers';

@@ -68,6 +68,7 @@ parseCli(
       showStatus(options, {
         write: (text) => process.stdout.write(text),
         isTTY: process.stdout.isTTY === true,
+        onOutputGone: runIO.onOutputGone,
       }),
     dead: (options) => listDead(options, runIO),
     version: () => packageVersion(),

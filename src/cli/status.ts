@@ -14,6 +14,12 @@ export interface StatusIO {
   readonly write: (text: string) => void;
   /** Whether it writes to a terminal (the table is then redrawn in place with `--watch`). */
   readonly isTTY: boolean;
+  /**
+   * Calls `listener` once the output's reader has gone (a closed pipe, a closed terminal), so
+   * that `--watch` ends instead of polling Redis for nobody; returns a function that stops
+   * listening.
+   */
+  readonly onOutputGone?: (listener: () => void) => () => void;
 }
 
 function seconds(ms: number | null): string {
@@ -60,7 +66,8 @@ export function statusTable(status: GroupStatus): string[] {
 /**
  * `rxjs-pool status`: reads the stream, the group's pending list and the dead-letter stream, and
  * writes them as a table, or as one JSON object with `--json`. With `--watch` it does so every
- * second (redrawing the screen on a terminal) until SIGINT, SIGTERM or SIGHUP, then exits 0.
+ * second (redrawing the screen on a terminal) until SIGINT, SIGTERM or SIGHUP, or until its
+ * output's reader goes away, then exits 0.
  *
  * @param options - the parsed options.
  * @param io - where to write.
@@ -87,13 +94,18 @@ export async function showStatus(options: StatusOptions, io: StatusIO): Promise<
     if (!options.watch) return 0;
     await new Promise<void>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
+      let hasEnded = false;
       const end = (): void => {
+        hasEnded = true;
         if (timer !== undefined) clearTimeout(timer);
         for (const signal of INTERRUPT_SIGNALS) process.off(signal, end);
+        stopWatchingOutput?.();
         resolve();
       };
       for (const signal of INTERRUPT_SIGNALS) process.on(signal, end);
+      const stopWatchingOutput = io.onOutputGone?.(end);
       const next = (): void => {
+        if (hasEnded) return;
         timer = setTimeout(() => {
           show().then(next, (error: unknown) => {
             end();
