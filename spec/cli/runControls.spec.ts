@@ -87,7 +87,7 @@ describe('runControls', () => {
     expect(controls.signal.aborted).toBe(false);
     expect(controls.interrupted).toBe('SIGHUP');
     expect(messages).toEqual([
-      'rxjs-pool: SIGHUP: stopping; running commands may finish (again to kill them)',
+      'rxjs-pool: SIGHUP: stopping; running commands may finish (SIGINT or SIGTERM to kill them)',
     ]);
   });
 
@@ -100,7 +100,7 @@ describe('runControls', () => {
     process.emit('SIGINT', 'SIGINT');
     expect(controls.signal.aborted).toBe(true);
     expect(messages).toEqual([
-      'rxjs-pool: SIGHUP: stopping; running commands may finish (again to kill them)',
+      'rxjs-pool: SIGHUP: stopping; running commands may finish (SIGINT or SIGTERM to kill them)',
       'rxjs-pool: SIGINT again: killing running commands',
     ]);
   });

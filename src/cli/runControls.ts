@@ -98,7 +98,9 @@ export function runControls(
     (signal) => {
       interrupted = signal;
       if (options.intercept?.(signal) === true) return;
-      say(`rxjs-pool: ${signal}: ${options.stopping} (again to kill them)`);
+      // A second SIGHUP kills nothing (it is an echo): say what does.
+      const toKill = signal === 'SIGHUP' ? 'SIGINT or SIGTERM to kill them' : 'again to kill them';
+      say(`rxjs-pool: ${signal}: ${options.stopping} (${toKill})`);
       stop.next();
     },
     (signal) => {
