@@ -130,6 +130,10 @@ async function untilMonitored(admin: AdminClient, log: CommandLog, marker: strin
 }
 
 const idsOf = (entries: readonly StreamEntry[]) => entries.map((entry) => entry.id);
+/** What the specs need of a client's connection: its events. */
+interface EventEmitterLike {
+  once(event: string, listener: () => void): unknown;
+}
 const sorted = (ids: Iterable<string>) => [...ids].sort();
 
 describeRedis('redisStream', () => {
@@ -348,6 +352,38 @@ describeRedis('redisStream', () => {
       expect(report.reason).toBe('stopped');
       expect(report.succeeded).toBe(2);
       expect(await pendingOf(admin, stream, GROUP)).toEqual([]);
+    });
+
+    it("a graceful stop while the source's own connection for blocking reads is still connecting: the run ends stopped, and that connection's late error is neither printed nor thrown", async () => {
+      const stream = freshStream('stop-while-connecting');
+      const client = connected.client as { duplicate: (...args: unknown[]) => EventEmitterLike };
+      const stop = new Subject<void>();
+      const duplicate = client.duplicate.bind(client);
+      // The stop comes once the duplicate's socket is up and before it is ready (its first
+      // commands, the ready check, are still unanswered).
+      jest.spyOn(client, 'duplicate').mockImplementation((...args: unknown[]) => {
+        const made = duplicate(...args);
+        made.once('connect', () => stop.next());
+        return made;
+      });
+      const printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+      try {
+        const { report, error } = await runToEnd((onFinalize) =>
+          poolFrom(
+            redisStream(client, { stream, group: GROUP, consumer: 'c1' }),
+            async () => undefined,
+            { concurrency: 1, stop, onFinalize },
+          ),
+        );
+        expect(error).toBeUndefined();
+        expect(report.reason).toBe('stopped');
+        // Whatever the closed connection still emits comes within a few turns.
+        await delay(50);
+        expect(printed.mock.calls).toEqual([]);
+        expect(await blockedReaders(admin)).toEqual([]);
+      } finally {
+        printed.mockRestore();
+      }
     });
 
     it('the end is heard only once every ack, dead letter and release is written: onFinalize, then complete, from inside the callbacks', async () => {

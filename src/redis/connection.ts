@@ -219,7 +219,12 @@ abstract class BaseLink implements RedisLink {
 
   async detach(): Promise<void> {
     for (const [event, listener] of this.attached.splice(0)) this.removeListener(event, listener);
-    if (this.owned) await this.close();
+    if (!this.owned) return;
+    // The connection is ours and ending: an error it still emits (a connection cut short while
+    // connecting, whose ready check then fails) has nobody left to tell, and unheard it would
+    // throw (node-redis) or be printed (ioredis) in the user's process.
+    this.addListener('error', ignoreLateError);
+    await this.close();
   }
 
   /** Starts listening for the loss of the connection, once. */
@@ -284,6 +289,9 @@ abstract class BaseLink implements RedisLink {
     else this.emitter.removeListener?.(event, listener);
   }
 }
+
+/** The listener for the errors of a connection of ours that is ending. */
+function ignoreLateError(): void {}
 
 function notReadyBeforeEnd(): ConnectionLostError {
   return new ConnectionLostError('the run ended before the client was ready');
