@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { TestScheduler } from 'rxjs/testing';
 import ts from 'typescript';
 import * as library from '../src/index';
+import { redisExamples } from './helpers/readmeExamples';
 import { pool } from '../src/index';
 
 it('halts at the first failure and releases the source first', () => {
@@ -61,20 +62,9 @@ describe("the README's quick start", () => {
 });
 
 describe("the README's Redis examples", () => {
-  /**
-   * The complete programs of "Across processes and machines", each as the ES module a user
-   * pastes: type-checked under `strict` and NodeNext resolution against this package's types and
-   * the real clients, from memory (beside this file, so that `redis` and `ioredis` resolve).
-   */
-  function examplesOfTheRedisSection(): string[] {
-    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
-    const start = readme.indexOf('## Across processes and machines');
-    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
-    return [...section.matchAll(/```js\n([\s\S]*?)```/g)]
-      .map((match) => match[1]!)
-      .filter((code) => code.includes("from 'rxjs-pool/redis'"));
-  }
-
+  // Type-checked under `strict` and NodeNext resolution against this package's types and the
+  // real clients, from memory (beside this file, so that `redis` and `ioredis` resolve). They
+  // run against a real server in spec/redis/readmeExamples.spec.ts.
   function diagnosticsOfModule(code: string, name: string): string[] {
     const file = join(__dirname, name);
     const source = code
@@ -104,7 +94,7 @@ describe("the README's Redis examples", () => {
   }
 
   it('are a node-redis program and an ioredis program', () => {
-    const examples = examplesOfTheRedisSection();
+    const examples = redisExamples();
     expect(examples.map((code) => /from '(redis|ioredis)'/.exec(code)?.[1])).toEqual([
       'redis',
       'ioredis',
@@ -117,7 +107,7 @@ describe("the README's Redis examples", () => {
   ])(
     'the %s program type-checks as an ES module under strict, as pasted',
     (kind, at) => {
-      const code = examplesOfTheRedisSection()[at]!;
+      const code = redisExamples()[at]!;
       expect(diagnosticsOfModule(code, `readme-${kind}.example.mts`)).toEqual([]);
     },
     60_000,
