@@ -9,9 +9,10 @@ export const INTERRUPT_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'
 /**
  * Listens for Ctrl-C (SIGINT), SIGTERM and SIGHUP: the first one calls `first` (a graceful stop),
  * every later SIGINT or SIGTERM calls `again` (abort at once). A later SIGHUP calls nothing: a
- * terminal that closes sends it twice to an interactive shell's job (the kernel to the foreground
- * process group, the shell to its jobs as it exits), and the second is an echo of the first, not
- * someone asking again. While listening, these signals no longer end the process by themselves.
+ * terminal that closes can deliver it twice (the kernel's to the foreground process group, then
+ * one from a shell that resends it to its jobs, or from a wrapper that forwards it), and the
+ * second is an echo of the first, not someone asking again. While listening, these signals no
+ * longer end the process by themselves.
  *
  * @param first - called on the first signal, with its name.
  * @param again - called on each later SIGINT or SIGTERM, with its name.

@@ -23,8 +23,8 @@ const writeLine =
   };
 
 // A hangup never kills the CLI half-way: `run` and `status --watch` stop on it (interrupts.ts),
-// the other subcommands are short and finish. A closing terminal sends an interactive shell's job
-// a second SIGHUP right after the first (the kernel's, then the shell's); this keeps that echo
+// the other subcommands are short and finish. A closing terminal can deliver a second SIGHUP
+// right after the first (a shell resending it, a wrapper forwarding it); this keeps that echo
 // from killing a run that has just disposed of its own listeners.
 process.on('SIGHUP', () => {});
 
