@@ -145,6 +145,8 @@ abstract class BaseLink implements RedisLink {
   private readonly lostListeners: ((error: Error) => void)[] = [];
   private readonly attached: [string, Listener][] = [];
   private lostError: Error | undefined;
+  /** Detached: an owned connection that is closing, whose late errors are ignored. */
+  private isEnding = false;
 
   constructor(
     protected readonly emitter: EmitterLike,
@@ -221,9 +223,10 @@ abstract class BaseLink implements RedisLink {
     for (const [event, listener] of this.attached.splice(0)) this.removeListener(event, listener);
     if (!this.owned) return;
     // The connection is ours and ending: an error it still emits (a connection cut short while
-    // connecting, whose ready check then fails) has nobody left to tell, and unheard it would
-    // throw (node-redis) or be printed (ioredis) in the user's process.
-    this.addListener('error', ignoreLateError);
+    // connecting, whose ready check then fails) has nobody left to tell, and unheard it would be
+    // printed (ioredis) or thrown (an EventEmitter's unheard `error`) in the user's process.
+    if (!this.isEnding) this.addListener('error', ignoreLateError);
+    this.isEnding = true;
     await this.close();
   }
 
