@@ -76,7 +76,7 @@ describe('runControls', () => {
     expect(controls.interrupted).toBe('SIGINT');
     expect(messages).toEqual([
       'rxjs-pool: SIGINT: stopping; running commands may finish (again to kill them)',
-      'rxjs-pool: SIGTERM again: killing running commands',
+      'rxjs-pool: SIGTERM: killing running commands',
     ]);
   });
 
@@ -101,7 +101,7 @@ describe('runControls', () => {
     expect(controls.signal.aborted).toBe(true);
     expect(messages).toEqual([
       'rxjs-pool: SIGHUP: stopping; running commands may finish (SIGINT or SIGTERM to kill them)',
-      'rxjs-pool: SIGINT again: killing running commands',
+      'rxjs-pool: SIGINT: killing running commands',
     ]);
   });
 

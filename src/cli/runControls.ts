@@ -105,7 +105,8 @@ export function runControls(
     },
     (signal) => {
       if (options.intercept?.(signal) === true) return;
-      say(`rxjs-pool: ${signal} again: killing running commands`);
+      const again = signal === interrupted ? ' again' : '';
+      say(`rxjs-pool: ${signal}${again}: killing running commands`);
       abort.abort(new InterruptedError(signal));
     },
   );
