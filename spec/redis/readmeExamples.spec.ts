@@ -43,12 +43,26 @@ describeRedis("the README's Redis programs, run as written", () => {
     await server?.stop();
   });
 
+  // What the clients print (ioredis writes an unheard error event to the global console).
+  let printed: jest.SpyInstance;
+  /** Closes what a program opened, should a failed spec leave it open. */
+  const cleanUps: (() => Promise<unknown> | void)[] = [];
+  beforeEach(() => {
+    printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  });
+  afterEach(async () => {
+    printed.mockRestore();
+    for (const cleanUp of cleanUps.splice(0)) await cleanUp();
+  });
+
   /** The program, on `stream` of this spec's server, as an async function of its globals. */
   function program(code: string, stream: string): AsyncBody {
+    // The README's program still connects to 127.0.0.1:6379 and reads the stream `jobs`.
+    expect(code).toContain("'redis://127.0.0.1:6379'");
+    expect(code).toContain("stream: 'jobs'");
     const ours = code
       .replaceAll("'redis://127.0.0.1:6379'", `'${server.url}'`)
       .replaceAll("stream: 'jobs'", `stream: '${stream}'`);
-    expect(ours).not.toBe(code); // the README still connects to 127.0.0.1:6379 and stream jobs
     const { outputText } = ts.transpileModule(ours, {
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
     });
@@ -95,6 +109,9 @@ describeRedis("the README's Redis programs, run as written", () => {
     const createClient = (options: object) => {
       const client = redis.createClient(options);
       clients.push(client);
+      cleanUps.push(() => {
+        if (client.isOpen) client.destroy();
+      });
       return client;
     };
     const errors: unknown[] = [];
@@ -116,6 +133,7 @@ describeRedis("the README's Redis programs, run as written", () => {
     expect(dead).toMatchObject({ id: ids[1], error: `render ${ids[1]}: HTTP 500` });
     expect(await pendingOf(admin, stream, 'workers')).toEqual([]);
     expect(clients.map((client) => client.isOpen)).toEqual([false]);
+    expect(printed.mock.calls).toEqual([]);
   });
 
   it('ioredis, until stopped: logs each entry once, and a SIGTERM ends it gracefully, everything acked, the client disconnected', async () => {
@@ -128,6 +146,10 @@ describeRedis("the README's Redis programs, run as written", () => {
       constructor(...args: ConstructorParameters<typeof Redis>) {
         super(...args);
         clients.push(this);
+        // Not once it has ended: ioredis would arm a 2 s timer for the gone socket.
+        cleanUps.push(() => {
+          if (this.status !== 'end') this.disconnect();
+        });
       }
     }
     const logged: unknown[][] = [];
@@ -151,7 +173,9 @@ describeRedis("the README's Redis programs, run as written", () => {
     expect(process.isListening('SIGTERM')).toBe(true);
     process.send('SIGTERM');
     await waitFor(async () => clients[0]!.status === 'end');
+    expect(logged).toHaveLength(3);
     expect(errors).toEqual([]);
+    expect(printed.mock.calls).toEqual([]);
     expect(await pendingOf(admin, stream, 'workers')).toEqual([]);
   });
 });
