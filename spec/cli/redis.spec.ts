@@ -89,6 +89,15 @@ describeRedis('rxjs-pool with --redis, across processes', () => {
     return { child, finished, stdoutSoFar: () => stdout };
   }
   const runCli = (args: string[], stdin = ''): Promise<Finished> => start(args, stdin).finished;
+  /**
+   * A shell loop for a command: it waits until the spec opens the gate (a file), so that the spec,
+   * not a clock, decides when commands end; it also ends when the spec's directory goes, so a
+   * failed spec leaves no shell looping.
+   */
+  const untilGateOpens = (): string =>
+    `while [ ! -e '${join(dir, 'go')}' ] && [ -d '${dir}' ]; do sleep 0.02; done`;
+  const openGate = (): void => writeFileSync(join(dir, 'go'), '');
+
   const target = (stream: string): string[] => ['--redis', server.url, '--stream', stream];
 
   async function enqueue(stream: string, items: string[]): Promise<Finished> {
@@ -219,7 +228,6 @@ describeRedis('rxjs-pool with --redis, across processes', () => {
     const items = Array.from({ length: 20 }, (_, i) => `item-${i}`);
     await enqueue(stream, items);
     const log = join(dir, 'started.log');
-    const go = join(dir, 'go');
     const a = start([
       'run',
       ...target(stream),
@@ -234,7 +242,7 @@ describeRedis('rxjs-pool with --redis, across processes', () => {
       '--',
       'sh',
       '-c',
-      `echo {} >> '${log}'; while [ ! -e '${go}' ] && [ -d '${dir}' ]; do sleep 0.02; done; echo done`,
+      `echo {} >> '${log}'; ${untilGateOpens()}; echo done`,
     ]);
     const started = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').length - 1 : 0);
     await waitUntil(() => started() === 2);
@@ -272,7 +280,7 @@ describeRedis('rxjs-pool with --redis, across processes', () => {
 
     // `b` is still waiting for what `a` holds; once `a` acks it, the group is empty and `b` ends.
     expect(b.child.exitCode).toBeNull();
-    writeFileSync(go, '');
+    openGate();
     const first = await a.finished;
     expect(first.code).toBe(130);
     const second = await b.finished;
@@ -288,7 +296,6 @@ describeRedis('rxjs-pool with --redis, across processes', () => {
   it('a second live run under the same consumer name (the default, for the same command in the same directory) is refused with exit 2 before it takes anything; once the first has ended, a run under that name goes on', async () => {
     const stream = freshStream('cli-same-name');
     await enqueue(stream, ['1', '2', '3']);
-    const go = join(dir, 'go');
     const run = [
       'run',
       ...target(stream),
@@ -300,7 +307,7 @@ describeRedis('rxjs-pool with --redis, across processes', () => {
       '--',
       'sh',
       '-c',
-      `while [ ! -e '${go}' ] && [ -d '${dir}' ]; do sleep 0.02; done; echo {}`,
+      `${untilGateOpens()}; echo {}`,
     ];
     const first = start(run);
     const pending = () => pendingOf(admin, stream, 'workers').catch(() => []); // no group yet: []
@@ -312,7 +319,7 @@ describeRedis('rxjs-pool with --redis, across processes', () => {
     );
     expect(second.stdout).toBe('');
     expect(await pendingOf(admin, stream, 'workers')).toHaveLength(1);
-    writeFileSync(go, '');
+    openGate();
     const ended = await first.finished;
     expect(ended.code).toBe(0);
     expect(results(ended.stdout).map((result) => result.item)).toEqual(['1', '2', '3']);
@@ -327,7 +334,6 @@ describeRedis('rxjs-pool with --redis, across processes', () => {
     await enqueue(stream, items);
     // The commands wait for a gate the spec opens once five runs have ended: the one that took
     // the name holds it until every other has started and been refused.
-    const go = join(dir, 'go');
     const run = [
       'run',
       ...target(stream),
@@ -341,13 +347,13 @@ describeRedis('rxjs-pool with --redis, across processes', () => {
       '--',
       'sh',
       '-c',
-      `while [ ! -e '${go}' ] && [ -d '${dir}' ]; do sleep 0.02; done; echo {}`,
+      `${untilGateOpens()}; echo {}`,
     ];
     const runs = Array.from({ length: 6 }, () => start(run));
     let ended = 0;
     for (const { finished } of runs) void finished.then(() => ended++);
     await waitUntil(() => ended === 5);
-    writeFileSync(go, '');
+    openGate();
     const ends = await Promise.all(runs.map(({ finished }) => finished));
     expect(ends.map((end) => end.code).sort()).toEqual([0, 2, 2, 2, 2, 2]);
     const ran = ends.flatMap((end) => results(end.stdout).map((result) => result.item));
